@@ -1,0 +1,110 @@
+// The mirror record: what an operator registers, plus the state the daemon maintains about it.
+
+/** Whether a mirror may answer health checks with a redirect: `default` follows `DisallowRedirects`. */
+export type RedirectPolicy = 'default' | 'yes' | 'no';
+
+/** Protocol a successful scan used. */
+export type ScanProtocol = 'rsync' | 'ftp' | 'http';
+
+/** Fields an operator sets with `add` / `edit`. */
+export interface MirrorSettings {
+  name: string;
+  /** `http://…/`, `https://…/` or scheme-less `host/path/` (both protocols); always ends with `/`. */
+  httpURL: string;
+  rsyncURL: string;
+  ftpURL: string;
+  sponsorName: string;
+  sponsorURL: string;
+  sponsorLogoURL: string;
+  adminName: string;
+  adminEmail: string;
+  customData: string;
+  comment: string;
+  continentOnly: boolean;
+  countryOnly: boolean;
+  asOnly: boolean;
+  /** Signed percentage applied to the computed score. */
+  score: number;
+  latitude: number;
+  longitude: number;
+  /** Upper-case continent code (EU, NA, …), '' when unknown. */
+  continentCode: string;
+  /** Upper-case ISO country codes; the first is the primary country. */
+  countryCodes: string[];
+  excludedCountryCodes: string[];
+  asnum: number;
+  enabled: boolean;
+  allowRedirects: RedirectPolicy;
+}
+
+/** State maintained by scans and (later) health checks. Times are Unix milliseconds, 0 = never. */
+export interface MirrorState {
+  httpUp: boolean;
+  httpsUp: boolean;
+  httpDownReason: string;
+  httpsDownReason: string;
+  stateSince: number;
+  tzOffsetMs: number;
+  lastSync: number;
+  lastSuccessfulSync: number;
+  lastSuccessfulSyncProtocol: ScanProtocol | '';
+  /** Resolution of the mtimes the last scan saw (1000 for rsync, 1 or 1000 for FTP, 1000 or 60000 for HTTP indexes). */
+  lastSuccessfulSyncPrecisionMs: number;
+  /** Upstream time read from the mirror's trace file, 0 = unknown. */
+  lastModTime: number;
+  /** Number of repository files the last successful scan found on the mirror. */
+  filesKnown: number;
+  createdAt: number;
+}
+
+export interface Mirror extends MirrorSettings, MirrorState {
+  id: number;
+}
+
+/** One file as a mirror's last scan saw it. */
+export interface MirrorFile {
+  path: string;
+  size: number;
+  /** Unix ms, 0 when the listing gave no time. */
+  mtimeMs: number;
+}
+
+export const defaultSettings = (): Omit<MirrorSettings, 'name' | 'httpURL'> => ({
+  rsyncURL: '',
+  ftpURL: '',
+  sponsorName: '',
+  sponsorURL: '',
+  sponsorLogoURL: '',
+  adminName: '',
+  adminEmail: '',
+  customData: '',
+  comment: '',
+  continentOnly: false,
+  countryOnly: false,
+  asOnly: false,
+  score: 0,
+  latitude: 0,
+  longitude: 0,
+  continentCode: '',
+  countryCodes: [],
+  excludedCountryCodes: [],
+  asnum: 0,
+  enabled: false,
+  allowRedirects: 'default',
+});
+
+export const initialState = (now: number): MirrorState => ({
+  httpUp: true,
+  httpsUp: true,
+  httpDownReason: '',
+  httpsDownReason: '',
+  stateSince: now,
+  tzOffsetMs: 0,
+  lastSync: 0,
+  lastSuccessfulSync: 0,
+  lastSuccessfulSyncProtocol: '',
+  lastSuccessfulSyncPrecisionMs: 1000,
+  lastModTime: 0,
+  filesKnown: 0,
+  createdAt: now,
+});
