@@ -1,0 +1,668 @@
+// The behaviour every Store backend owes its callers, as node:test cases any backend's tests register.
+// Nothing here may depend on a backend: the same cases run against SQLite now and Redis later.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { defaultSettings, initialState, type Mirror, type MirrorFile, type MirrorSettings, type MirrorState } from '../mirrors/mirror.js';
+import type { RepoFile } from '../repo/file.js';
+import {
+  MAX_LOG_ENTRIES,
+  NameTakenError,
+  NotFoundError,
+  StoreError,
+  type LogEntry,
+  type MirrorPatch,
+  type RepoLink,
+  type Store,
+  type StoreEvent,
+} from './store.js';
+
+/** Fresh, empty storage for one test case. */
+export interface StoreFixture {
+  store: Store;
+  /** Opens another handle on the same storage; earlier handles may be open or closed. */
+  reopen: () => Promise<Store>;
+  /** Closes every handle still open, then deletes the storage. */
+  cleanup: () => Promise<void>;
+}
+
+const NOW = 1_717_768_803_512;
+
+const fullSettings = (name: string): MirrorSettings => ({
+  name,
+  httpURL: 'https://mirror.example.org/pub/',
+  rsyncURL: 'rsync://mirror.example.org/pub/',
+  ftpURL: 'ftp://mirror.example.org/pub/',
+  sponsorName: 'Université de Lyon',
+  sponsorURL: 'https://sponsor.example/',
+  sponsorLogoURL: 'https://sponsor.example/logo.png',
+  adminName: 'Ada "the admin" Lovelace',
+  adminEmail: 'ada@example.org',
+  customData: '{"rack": 7}\nsecond line; 100%',
+  comment: '',
+  continentOnly: true,
+  countryOnly: true,
+  asOnly: true,
+  score: -12.5,
+  latitude: 45.764,
+  longitude: -73.5673,
+  continentCode: 'EU',
+  countryCodes: ['FR', 'BE', 'CH'],
+  excludedCountryCodes: ['DE'],
+  asnum: 4_294_967_295,
+  enabled: true,
+  allowRedirects: 'no',
+});
+
+const fullState = (): MirrorState => ({
+  httpUp: false,
+  httpsUp: true,
+  httpDownReason: 'connection refused',
+  httpsDownReason: '',
+  stateSince: NOW + 1,
+  tzOffsetMs: -3_600_000,
+  lastSync: NOW + 2,
+  lastSuccessfulSync: NOW + 3,
+  lastSuccessfulSyncProtocol: 'ftp',
+  lastSuccessfulSyncPrecisionMs: 60_000,
+  lastModTime: NOW - 4,
+  filesKnown: 123_456,
+  createdAt: NOW - 5,
+});
+
+const plainSettings = (name: string): MirrorSettings => ({ ...defaultSettings(), name, httpURL: `${name.toLowerCase()}.example.net/` });
+
+const addPlain = (store: Store, name: string): Promise<Mirror> => store.addMirror(plainSettings(name), initialState(NOW));
+
+const repoFile = (path: string, size = 100, extra: Partial<RepoFile> = {}): RepoFile => ({
+  path,
+  size,
+  mtimeMs: NOW,
+  sha1: 'a'.repeat(40),
+  sha256: 'b'.repeat(64),
+  md5: 'c'.repeat(32),
+  ...extra,
+});
+
+const mirrorFile = (path: string, size = 100, mtimeMs = NOW): MirrorFile => ({ path, size, mtimeMs });
+
+const byPath = <T extends { path: string }>(items: readonly T[]): T[] => [...items].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+
+const counts = (total: number, added: number, changed: number, removed: number) => ({ total, added, changed, removed });
+
+const isStoreError = (err: unknown): boolean => err instanceof StoreError;
+
+/** Collects a store's events; delivery may be asynchronous (Redis pub/sub), so tests wait for what they expect. */
+const record = (store: Store) => {
+  const seen: StoreEvent[] = [];
+  const stop = store.subscribe((event) => seen.push(event));
+  const waitFor = async (count: number, timeoutMs = 3000): Promise<StoreEvent[]> => {
+    const deadline = Date.now() + timeoutMs;
+    while (seen.length < count) {
+      if (Date.now() > deadline) assert.fail(`expected ${count} store events within ${timeoutMs} ms, got ${JSON.stringify(seen)}`);
+      await new Promise((done) => setTimeout(done, 5));
+    }
+    return seen;
+  };
+  return { seen, stop, waitFor };
+};
+
+export const runStoreContract = (name: string, open: () => Promise<StoreFixture>): void => {
+  /** Runs `test` on fresh storage, always cleaning up. */
+  const withStore = (test: (store: Store, fixture: StoreFixture) => Promise<void>) => async () => {
+    const fixture = await open();
+    try {
+      await test(fixture.store, fixture);
+    } finally {
+      await fixture.cleanup();
+    }
+  };
+
+  describe(`Store contract: ${name}`, () => {
+    describe('basics', () => {
+      it(
+        'answers ping and reports a positive schema version',
+        withStore(async (store) => {
+          await store.ping();
+          assert.ok(store.backend === 'sqlite' || store.backend === 'redis');
+          const version = await store.schemaVersion();
+          assert.ok(Number.isInteger(version) && version > 0, `schema version ${version}`);
+        }),
+      );
+
+      it(
+        'starts empty, and its getters return nothing for unknown ids and paths',
+        withStore(async (store) => {
+          assert.deepEqual(await store.listFiles(), []);
+          assert.deepEqual(await store.listLinks(), []);
+          assert.deepEqual(await store.listMirrors(), []);
+          assert.equal(await store.getFile('/nothing/here.iso'), undefined);
+          assert.equal(await store.getMirror(4242), undefined);
+          assert.deepEqual(await store.listMirrorFiles(4242), []);
+          assert.deepEqual(await store.listLogs(4242, 10), []);
+        }),
+      );
+    });
+
+    describe('mirrors', () => {
+      it(
+        'round-trips every field of a fully filled mirror',
+        withStore(async (store) => {
+          const settings = fullSettings('Full');
+          const state = fullState();
+          const added = await store.addMirror(settings, state);
+          const expected: Mirror = { id: added.id, ...settings, ...state };
+          assert.deepEqual(added, expected);
+          assert.deepEqual(await store.getMirror(added.id), expected);
+          assert.deepEqual(await store.listMirrors(), [expected]);
+        }),
+      );
+
+      it(
+        'round-trips a mirror with default settings: empty strings, empty lists, false, zero',
+        withStore(async (store) => {
+          const settings = plainSettings('Plain');
+          const state = initialState(NOW);
+          const added = await store.addMirror(settings, state);
+          assert.deepEqual(await store.getMirror(added.id), { id: added.id, ...settings, ...state });
+        }),
+      );
+
+      it(
+        'round-trips every allowRedirects policy and sync protocol',
+        withStore(async (store) => {
+          const cases = [
+            { allowRedirects: 'default', lastSuccessfulSyncProtocol: '' },
+            { allowRedirects: 'yes', lastSuccessfulSyncProtocol: 'rsync' },
+            { allowRedirects: 'no', lastSuccessfulSyncProtocol: 'http' },
+          ] as const;
+          for (const [i, { allowRedirects, lastSuccessfulSyncProtocol }] of cases.entries()) {
+            const added = await store.addMirror({ ...plainSettings(`m${i}`), allowRedirects }, { ...initialState(NOW), lastSuccessfulSyncProtocol });
+            const got = await store.getMirror(added.id);
+            assert.equal(got?.allowRedirects, allowRedirects);
+            assert.equal(got?.lastSuccessfulSyncProtocol, lastSuccessfulSyncProtocol);
+          }
+        }),
+      );
+
+      it(
+        'gives distinct positive integer ids and lists mirrors by id',
+        withStore(async (store) => {
+          const added = [await addPlain(store, 'Zulu'), await addPlain(store, 'Alpha'), await addPlain(store, 'Mike')];
+          for (const mirror of added) assert.ok(Number.isInteger(mirror.id) && mirror.id > 0, `id ${mirror.id}`);
+          assert.equal(new Set(added.map((m) => m.id)).size, 3);
+          const listed = await store.listMirrors();
+          assert.deepEqual(
+            listed.map((m) => m.id),
+            added.map((m) => m.id).sort((a, b) => a - b),
+          );
+        }),
+      );
+
+      it(
+        'refuses a taken name whatever its case, changing nothing',
+        withStore(async (store) => {
+          await addPlain(store, 'Alpha');
+          for (const taken of ['Alpha', 'ALPHA', 'alpha']) {
+            await assert.rejects(addPlain(store, taken), (err: unknown) => {
+              assert.ok(err instanceof NameTakenError, `${String(err)} is a NameTakenError`);
+              assert.ok(err instanceof StoreError);
+              assert.match(err.message, /alpha/i);
+              return true;
+            });
+          }
+          assert.deepEqual(
+            (await store.listMirrors()).map((m) => m.name),
+            ['Alpha'],
+          );
+        }),
+      );
+
+      it(
+        'applies partial patches, leaving the other fields alone',
+        withStore(async (store) => {
+          const patches: MirrorPatch[] = [
+            { score: 45.5 },
+            { score: -100 },
+            { latitude: -33.8688, longitude: 151.2093 },
+            { countryCodes: [] },
+            { countryCodes: ['US', 'CA'], excludedCountryCodes: [] },
+            { enabled: false, allowRedirects: 'yes' },
+            { httpUp: true, httpDownReason: '', httpsUp: false, httpsDownReason: 'TLS handshake timeout' },
+            { comment: 'moved to a new rack', customData: '' },
+            { lastSync: NOW + 10, lastSuccessfulSyncProtocol: 'rsync', filesKnown: 0 },
+          ];
+          const { id } = await store.addMirror(fullSettings('Patched'), fullState());
+          for (const patch of patches) {
+            const before = await store.getMirror(id);
+            const updated = await store.updateMirror(id, patch);
+            const expected = { ...before, ...patch };
+            assert.deepEqual(updated, expected, `after ${JSON.stringify(patch)}`);
+            assert.deepEqual(await store.getMirror(id), expected);
+          }
+        }),
+      );
+
+      it(
+        'ignores fields set to undefined in a patch',
+        withStore(async (store) => {
+          const { id } = await store.addMirror(fullSettings('Kept'), fullState());
+          const before = await store.getMirror(id);
+          const updated = await store.updateMirror(id, { score: undefined, name: undefined, countryCodes: undefined, comment: 'x' });
+          assert.deepEqual(updated, { ...before, comment: 'x' });
+        }),
+      );
+
+      it(
+        "renames a mirror, also to another case of its own name, and refuses another mirror's name",
+        withStore(async (store) => {
+          const one = await addPlain(store, 'One');
+          await addPlain(store, 'Two');
+          assert.equal((await store.updateMirror(one.id, { name: 'Uno' })).name, 'Uno');
+          assert.equal((await store.updateMirror(one.id, { name: 'UNO' })).name, 'UNO');
+          await assert.rejects(store.updateMirror(one.id, { name: 'two', score: 5 }), NameTakenError);
+          const after = await store.getMirror(one.id);
+          assert.equal(after?.name, 'UNO');
+          assert.equal(after?.score, 0, 'a refused patch changes no field');
+          // The old name is free again.
+          await addPlain(store, 'one');
+        }),
+      );
+
+      it(
+        'throws NotFoundError, naming the id, for writes to an unknown mirror',
+        withStore(async (store) => {
+          const calls: [string, () => Promise<unknown>][] = [
+            ['updateMirror', () => store.updateMirror(4242, { score: 1 })],
+            ['removeMirror', () => store.removeMirror(4242)],
+            ['replaceMirrorFiles', () => store.replaceMirrorFiles(4242, [mirrorFile('/a')])],
+            ['appendLog', () => store.appendLog(4242, { time: NOW, kind: 'edited', message: 'x' })],
+          ];
+          for (const [method, call] of calls) {
+            await assert.rejects(call(), (err: unknown) => {
+              assert.ok(err instanceof NotFoundError, `${method}: ${String(err)} is a NotFoundError`);
+              assert.ok(err instanceof StoreError);
+              assert.match(err.message, /4242/, method);
+              return true;
+            });
+          }
+          assert.deepEqual(await store.listMirrorFiles(4242), []);
+          assert.deepEqual(await store.listLogs(4242, 10), []);
+        }),
+      );
+
+      it(
+        'removes a mirror with its files and log, leaving other mirrors alone and never reusing its id',
+        withStore(async (store) => {
+          const gone = await addPlain(store, 'Gone');
+          const kept = await addPlain(store, 'Kept');
+          for (const { id } of [gone, kept]) {
+            await store.replaceMirrorFiles(id, [mirrorFile('/a'), mirrorFile('/b')]);
+            await store.appendLog(id, { time: NOW, kind: 'added', message: `mirror ${id}` });
+          }
+          await store.removeMirror(gone.id);
+          assert.equal(await store.getMirror(gone.id), undefined);
+          assert.deepEqual(await store.listMirrorFiles(gone.id), []);
+          assert.deepEqual(await store.listLogs(gone.id, 10), []);
+          assert.deepEqual(
+            (await store.listMirrors()).map((m) => m.id),
+            [kept.id],
+          );
+          assert.equal((await store.listMirrorFiles(kept.id)).length, 2);
+          assert.equal((await store.listLogs(kept.id, 10)).length, 1);
+          await assert.rejects(store.removeMirror(gone.id), NotFoundError);
+
+          const again = await addPlain(store, 'Gone');
+          assert.notEqual(again.id, gone.id);
+          assert.notEqual(again.id, kept.id);
+          assert.deepEqual(await store.listMirrorFiles(again.id), [], 'a new mirror inherits no files');
+          assert.deepEqual(await store.listLogs(again.id, 10), [], 'a new mirror inherits no log');
+        }),
+      );
+    });
+
+    describe('repository files', () => {
+      it(
+        'replaces the index, counting what was added, changed and removed, and lists it by path',
+        withStore(async (store) => {
+          const first = [repoFile('/b/two.iso', 2), repoFile('/a/one.iso', 1), repoFile('/c/three.iso', 3), repoFile('/d/four.iso', 4)];
+          assert.deepEqual(await store.replaceFiles(first, []), counts(4, 4, 0, 0));
+          assert.deepEqual(await store.listFiles(), byPath(first));
+
+          const second = [
+            repoFile('/a/one.iso', 1), // unchanged
+            repoFile('/b/two.iso', 22), // size changed
+            repoFile('/c/three.iso', 3, { sha256: 'd'.repeat(64) }), // hash changed
+            repoFile('/d/four.iso', 4, { mtimeMs: NOW + 1000 }), // mtime changed
+            repoFile('/e/five.iso', 5), // added
+          ];
+          assert.deepEqual(await store.replaceFiles(second, []), counts(5, 1, 3, 0));
+          assert.deepEqual(await store.listFiles(), byPath(second));
+
+          const third = second.filter((f) => f.path !== '/b/two.iso' && f.path !== '/e/five.iso');
+          assert.deepEqual(await store.replaceFiles(third, []), counts(3, 0, 0, 2));
+          assert.deepEqual(await store.replaceFiles(third, []), counts(3, 0, 0, 0));
+          assert.deepEqual(await store.listFiles(), byPath(third));
+          assert.equal(await store.getFile('/b/two.iso'), undefined);
+          assert.deepEqual(await store.getFile('/c/three.iso'), third[1]);
+
+          assert.deepEqual(await store.replaceFiles([], []), counts(0, 0, 0, 3));
+          assert.deepEqual(await store.listFiles(), []);
+        }),
+      );
+
+      it(
+        'keeps fractional mtimes, large sizes, empty hashes and unusual paths exactly',
+        withStore(async (store) => {
+          const files = [
+            repoFile('/fraction.bin', 0, { mtimeMs: 1_717_768_803_512.345, sha1: '', sha256: '', md5: '' }),
+            repoFile('/big.img', 2 ** 40 + 7, { mtimeMs: 0 }),
+            repoFile('/dir with spaces/été ünïcode.txt', 12),
+            repoFile("/quote's/\"double\"/%20.txt", 13),
+          ];
+          await store.replaceFiles(files, []);
+          for (const file of files) assert.deepEqual(await store.getFile(file.path), file);
+        }),
+      );
+
+      it(
+        'counts a path given twice once, the last one winning',
+        withStore(async (store) => {
+          const result = await store.replaceFiles([repoFile('/x', 1), repoFile('/y', 2), repoFile('/x', 3)], []);
+          assert.deepEqual(result, counts(2, 2, 0, 0));
+          assert.equal((await store.getFile('/x'))?.size, 3);
+        }),
+      );
+
+      it(
+        'replaces the symlinks, including ones leading outside the repository',
+        withStore(async (store) => {
+          const links: RepoLink[] = [
+            { path: '/latest', target: '/vlc/3.0.21' },
+            { path: '/escape', target: null },
+            { path: '/current.iso', target: '/isos/v2.iso' },
+          ];
+          await store.replaceFiles([repoFile('/isos/v2.iso')], links);
+          assert.deepEqual(await store.listLinks(), byPath(links));
+
+          const next: RepoLink[] = [
+            { path: '/latest', target: '/vlc/3.0.22' },
+            { path: '/escape', target: null },
+          ];
+          await store.replaceFiles([repoFile('/isos/v2.iso')], next);
+          assert.deepEqual(await store.listLinks(), byPath(next));
+          await store.replaceFiles([repoFile('/isos/v2.iso')], []);
+          assert.deepEqual(await store.listLinks(), []);
+        }),
+      );
+
+      it(
+        "leaves the mirrors' file lists alone",
+        withStore(async (store) => {
+          const mirror = await addPlain(store, 'Lister');
+          await store.replaceFiles([repoFile('/a'), repoFile('/b')], []);
+          await store.replaceMirrorFiles(mirror.id, [mirrorFile('/a'), mirrorFile('/b')]);
+          await store.replaceFiles([repoFile('/a')], []);
+          assert.deepEqual(await store.listMirrorFiles(mirror.id), [mirrorFile('/a'), mirrorFile('/b')]);
+        }),
+      );
+    });
+
+    describe('mirror files', () => {
+      it(
+        'replaces a listing, counting the differences on repeated calls',
+        withStore(async (store) => {
+          const { id } = await addPlain(store, 'Scanned');
+          const first = [mirrorFile('/b', 2), mirrorFile('/a', 1), mirrorFile('/c', 3, 0)];
+          assert.deepEqual(await store.replaceMirrorFiles(id, first), counts(3, 3, 0, 0));
+          assert.deepEqual(await store.listMirrorFiles(id), byPath(first));
+          assert.deepEqual(await store.replaceMirrorFiles(id, first), counts(3, 0, 0, 0));
+
+          const second = [mirrorFile('/a', 1), mirrorFile('/b', 20), mirrorFile('/c', 3, NOW + 0.5), mirrorFile('/d', 4)];
+          assert.deepEqual(await store.replaceMirrorFiles(id, second), counts(4, 1, 2, 0));
+          assert.deepEqual(await store.listMirrorFiles(id), byPath(second));
+
+          assert.deepEqual(await store.replaceMirrorFiles(id, [mirrorFile('/d', 4)]), counts(1, 0, 0, 3));
+          assert.deepEqual(await store.replaceMirrorFiles(id, [mirrorFile('/d', 4), mirrorFile('/d', 5)]), counts(1, 0, 1, 0));
+          assert.deepEqual(await store.listMirrorFiles(id), [mirrorFile('/d', 5)]);
+          assert.deepEqual(await store.replaceMirrorFiles(id, []), counts(0, 0, 0, 1));
+          assert.deepEqual(await store.listMirrorFiles(id), []);
+        }),
+      );
+
+      it(
+        "keeps each mirror's listing apart",
+        withStore(async (store) => {
+          const one = await addPlain(store, 'One');
+          const two = await addPlain(store, 'Two');
+          await store.replaceMirrorFiles(one.id, [mirrorFile('/shared', 1), mirrorFile('/only-one')]);
+          await store.replaceMirrorFiles(two.id, [mirrorFile('/shared', 2)]);
+          assert.deepEqual(await store.replaceMirrorFiles(two.id, [mirrorFile('/shared', 2)]), counts(1, 0, 0, 0));
+          assert.deepEqual(await store.listMirrorFiles(one.id), [mirrorFile('/only-one'), mirrorFile('/shared', 1)]);
+          assert.deepEqual(await store.listMirrorFiles(two.id), [mirrorFile('/shared', 2)]);
+        }),
+      );
+
+      it(
+        'handles a listing of a few thousand files',
+        withStore(async (store) => {
+          const { id } = await addPlain(store, 'Large');
+          const files = Array.from({ length: 5000 }, (_, i) => mirrorFile(`/tree/${String(i).padStart(5, '0')}.bin`, i, NOW + i));
+          assert.deepEqual(await store.replaceMirrorFiles(id, files), counts(5000, 5000, 0, 0));
+          const next = files.slice(100).map((f, i) => (i % 1000 === 0 ? { ...f, size: f.size + 1 } : f));
+          assert.deepEqual(await store.replaceMirrorFiles(id, next), counts(4900, 0, 5, 100));
+          assert.deepEqual(await store.listMirrorFiles(id), next);
+        }),
+      );
+    });
+
+    describe('logs', () => {
+      it(
+        'lists entries in the order appended, newest last, limited to the newest',
+        withStore(async (store) => {
+          const { id } = await addPlain(store, 'Logged');
+          const other = await addPlain(store, 'Other');
+          // Times deliberately out of order: the order is that of appending.
+          const entries: LogEntry[] = [
+            { time: NOW + 30, kind: 'added', message: 'Mirror added' },
+            { time: NOW + 10, kind: 'scan-started', message: 'scan started' },
+            { time: NOW + 20, kind: 'scan-failed', message: 'rsync: connection refused (exit 10)\nsecond line' },
+          ];
+          for (const entry of entries) await store.appendLog(id, entry);
+          await store.appendLog(other.id, { time: NOW, kind: 'added', message: 'other' });
+          assert.deepEqual(await store.listLogs(id, 10), entries);
+          assert.deepEqual(await store.listLogs(id, 3), entries);
+          assert.deepEqual(await store.listLogs(id, 2), entries.slice(1));
+          assert.deepEqual(await store.listLogs(id, 1), entries.slice(2));
+          assert.deepEqual(await store.listLogs(id, 0), []);
+          assert.deepEqual(await store.listLogs(id, -1), []);
+          assert.deepEqual(await store.listLogs(id, Number.POSITIVE_INFINITY), entries);
+        }),
+      );
+
+      it(
+        `keeps at most ${MAX_LOG_ENTRIES} entries per mirror, dropping the oldest`,
+        withStore(async (store) => {
+          const { id } = await addPlain(store, 'Chatty');
+          const quiet = await addPlain(store, 'Quiet');
+          await store.appendLog(quiet.id, { time: NOW, kind: 'added', message: 'quiet' });
+          const extra = 5;
+          for (let i = 0; i < MAX_LOG_ENTRIES + extra; i++) await store.appendLog(id, { time: NOW + i, kind: 'state', message: `entry ${i}` });
+          const kept = await store.listLogs(id, MAX_LOG_ENTRIES + 100);
+          assert.equal(kept.length, MAX_LOG_ENTRIES);
+          assert.equal(kept[0]?.message, `entry ${extra}`);
+          assert.equal(kept.at(-1)?.message, `entry ${MAX_LOG_ENTRIES + extra - 1}`);
+          assert.deepEqual(await store.listLogs(quiet.id, 10), [{ time: NOW, kind: 'added', message: 'quiet' }]);
+        }),
+      );
+    });
+
+    describe('events', () => {
+      it(
+        'publishes one event per write, with its payload',
+        withStore(async (store) => {
+          const events = record(store);
+          const mirror = await addPlain(store, 'Eventful');
+          await store.updateMirror(mirror.id, { enabled: true });
+          await store.replaceMirrorFiles(mirror.id, [mirrorFile('/a')]);
+          await store.replaceFiles([repoFile('/a')], []);
+          await store.appendLog(mirror.id, { time: NOW, kind: 'enabled', message: 'logs publish nothing' });
+          await store.removeMirror(mirror.id);
+          const expected: StoreEvent[] = [
+            { type: 'mirror', id: mirror.id },
+            { type: 'mirror', id: mirror.id },
+            { type: 'mirror-files', id: mirror.id },
+            { type: 'files' },
+            { type: 'mirror', id: mirror.id },
+          ];
+          assert.deepEqual(await events.waitFor(expected.length), expected);
+        }),
+      );
+
+      it(
+        'publishes a change of symlinks alone as a files event',
+        withStore(async (store) => {
+          await store.replaceFiles([repoFile('/a')], []);
+          const events = record(store);
+          await store.replaceFiles([repoFile('/a')], [{ path: '/latest', target: '/a' }]);
+          assert.deepEqual(await events.waitFor(1), [{ type: 'files' }]);
+        }),
+      );
+
+      it(
+        'publishes nothing for writes that change nothing or fail',
+        withStore(async (store) => {
+          const mirror = await store.addMirror(fullSettings('Steady'), fullState());
+          await store.replaceFiles([repoFile('/a')], [{ path: '/l', target: '/a' }]);
+          await store.replaceMirrorFiles(mirror.id, [mirrorFile('/a')]);
+          const events = record(store);
+
+          await store.replaceFiles([repoFile('/a')], [{ path: '/l', target: '/a' }]);
+          await store.replaceMirrorFiles(mirror.id, [mirrorFile('/a')]);
+          await store.updateMirror(mirror.id, {});
+          await store.updateMirror(mirror.id, { score: mirror.score, countryCodes: [...mirror.countryCodes], enabled: mirror.enabled });
+          await assert.rejects(store.addMirror(fullSettings('STEADY'), fullState()), NameTakenError);
+          await assert.rejects(store.updateMirror(4242, { score: 1 }), NotFoundError);
+          await assert.rejects(store.removeMirror(4242), NotFoundError);
+          await assert.rejects(store.replaceMirrorFiles(4242, []), NotFoundError);
+          // A write that does publish, so that anything published before it has arrived too.
+          await store.updateMirror(mirror.id, { score: 99 });
+          await events.waitFor(1);
+          await new Promise((done) => setTimeout(done, 20));
+          assert.deepEqual(events.seen, [{ type: 'mirror', id: mirror.id }]);
+        }),
+      );
+
+      it(
+        'stops delivering to a listener once it unsubscribes',
+        withStore(async (store) => {
+          const leaving = record(store);
+          const staying = record(store);
+          const one = await addPlain(store, 'One');
+          await leaving.waitFor(1);
+          leaving.stop();
+          leaving.stop(); // a second call is harmless
+          const two = await addPlain(store, 'Two');
+          assert.deepEqual(await staying.waitFor(2), [
+            { type: 'mirror', id: one.id },
+            { type: 'mirror', id: two.id },
+          ]);
+          assert.deepEqual(leaving.seen, [{ type: 'mirror', id: one.id }]);
+        }),
+      );
+
+      it(
+        'keeps working when a listener throws',
+        withStore(async (store) => {
+          store.subscribe(() => {
+            throw new Error('listener failure (expected by this test)');
+          });
+          const events = record(store);
+          const mirror = await addPlain(store, 'Robust');
+          assert.deepEqual(await events.waitFor(1), [{ type: 'mirror', id: mirror.id }]);
+          assert.equal((await store.getMirror(mirror.id))?.name, 'Robust');
+          await store.updateMirror(mirror.id, { score: 1 });
+          await events.waitFor(2);
+        }),
+      );
+
+      it(
+        'delivers the writes of every handle on the same store',
+        withStore(async (store, fixture) => {
+          const other = await fixture.reopen();
+          const here = record(store);
+          const there = record(other);
+          const a = await addPlain(other, 'ViaOther');
+          const b = await addPlain(store, 'ViaFirst');
+          const expected: StoreEvent[] = [
+            { type: 'mirror', id: a.id },
+            { type: 'mirror', id: b.id },
+          ];
+          assert.deepEqual(await here.waitFor(2), expected);
+          assert.deepEqual(await there.waitFor(2), expected);
+          assert.equal((await store.getMirror(a.id))?.name, 'ViaOther');
+        }),
+      );
+
+      it(
+        'delivers nothing to the listeners of a closed handle',
+        withStore(async (store, fixture) => {
+          const other = await fixture.reopen();
+          const closed = record(other);
+          await other.close();
+          const live = record(store);
+          await addPlain(store, 'AfterClose');
+          await live.waitFor(1);
+          await new Promise((done) => setTimeout(done, 20));
+          assert.deepEqual(closed.seen, []);
+        }),
+      );
+    });
+
+    describe('lifecycle', () => {
+      it(
+        'keeps everything across close and reopen',
+        withStore(async (store, fixture) => {
+          const full = await store.addMirror(fullSettings('Durable'), fullState());
+          const plain = await addPlain(store, 'Plain');
+          await store.updateMirror(plain.id, { score: 7.25, countryCodes: ['JP'] });
+          const files = [repoFile('/x.iso', 10, { mtimeMs: NOW + 0.25 }), repoFile('/y.iso', 20)];
+          const links: RepoLink[] = [{ path: '/z', target: '/x.iso' }, { path: '/out', target: null }];
+          await store.replaceFiles(files, links);
+          await store.replaceMirrorFiles(full.id, [mirrorFile('/x.iso', 10, NOW)]);
+          await store.appendLog(full.id, { time: NOW, kind: 'added', message: 'Mirror added' });
+          const mirrors = await store.listMirrors();
+          const version = await store.schemaVersion();
+          await store.close();
+
+          const reopened = await fixture.reopen();
+          assert.deepEqual(await reopened.listMirrors(), mirrors);
+          assert.deepEqual(await reopened.listFiles(), byPath(files));
+          assert.deepEqual(await reopened.listLinks(), byPath(links));
+          assert.deepEqual(await reopened.listMirrorFiles(full.id), [mirrorFile('/x.iso', 10, NOW)]);
+          assert.deepEqual(await reopened.listLogs(full.id, 10), [{ time: NOW, kind: 'added', message: 'Mirror added' }]);
+          assert.equal(await reopened.schemaVersion(), version);
+          // Ids keep counting from where they were.
+          const next = await addPlain(reopened, 'Next');
+          assert.ok(!mirrors.some((m) => m.id === next.id));
+        }),
+      );
+
+      it(
+        'closes idempotently, then refuses calls with a StoreError',
+        withStore(async (store) => {
+          await store.close();
+          await store.close();
+          const calls: [string, () => Promise<unknown>][] = [
+            ['ping', () => store.ping()],
+            ['schemaVersion', () => store.schemaVersion()],
+            ['listMirrors', () => store.listMirrors()],
+            ['listFiles', () => store.listFiles()],
+            ['addMirror', () => addPlain(store, 'Late')],
+            ['replaceFiles', () => store.replaceFiles([], [])],
+          ];
+          for (const [method, call] of calls) await assert.rejects(call(), isStoreError, method);
+        }),
+      );
+    });
+  });
+};

@@ -1,0 +1,185 @@
+// The SQLite store: the shared contract on temporary files, plus what only a SQLite file can show.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { tempDir } from '../../../test/support/paths.js';
+import { defaultSettings, initialState } from '../../mirrors/mirror.js';
+import { runStoreContract, type StoreFixture } from '../contract.js';
+import { StoreError, type Store, type StoreEvent } from '../store.js';
+import { SCHEMA_VERSION } from './schema.js';
+import { openSqliteStore } from './sqlite-store.js';
+
+const root = tempDir('signpost-sqlite-');
+after(() => root.remove());
+
+let counter = 0;
+/** A path for a new database, in a directory that does not exist yet. */
+const newDatabasePath = (): string => join(root.path, `case-${++counter}`, 'data', 'signpost.db');
+
+runStoreContract('sqlite', async (): Promise<StoreFixture> => {
+  const file = newDatabasePath();
+  const handles: Store[] = [];
+  const reopen = async (): Promise<Store> => {
+    const store = await openSqliteStore(file);
+    handles.push(store);
+    return store;
+  };
+  const store = await reopen();
+  return {
+    store,
+    reopen,
+    cleanup: async () => {
+      for (const handle of handles) await handle.close();
+    },
+  };
+});
+
+/** Opens, runs `test`, closes. */
+const withStore = async (file: string, test: (store: Store) => Promise<void>): Promise<void> => {
+  const store = await openSqliteStore(file);
+  try {
+    await test(store);
+  } finally {
+    await store.close();
+  }
+};
+
+/** Asserts that `promise` rejects with a StoreError whose message holds every one of `parts`. */
+const rejectsNaming = (promise: Promise<unknown>, ...parts: string[]) =>
+  assert.rejects(promise, (err: unknown) => {
+    assert.ok(err instanceof StoreError, `${String(err)} is a StoreError`);
+    for (const part of parts) assert.ok(err.message.includes(part), `"${err.message}" names ${part}`);
+    return true;
+  });
+
+const plain = (name: string) => ({ ...defaultSettings(), name, httpURL: `${name}.example.net/` });
+
+describe('SQLite store', () => {
+  it('creates its directory, turns WAL on and records its schema version', async () => {
+    const file = newDatabasePath();
+    await withStore(file, async (store) => {
+      assert.equal(await store.schemaVersion(), SCHEMA_VERSION);
+      const raw = new Database(file, { readonly: true });
+      try {
+        assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+        assert.deepEqual(raw.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get(), { value: String(SCHEMA_VERSION) });
+      } finally {
+        raw.close();
+      }
+    });
+  });
+
+  it('refuses a file whose schema is newer than the code, naming the file and both versions', async () => {
+    const file = newDatabasePath();
+    await withStore(file, async () => {});
+    const newer = SCHEMA_VERSION + 6;
+    const raw = new Database(file);
+    raw.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(newer));
+    raw.close();
+
+    await rejectsNaming(
+      openSqliteStore(file),
+      `${file}: schema version ${newer} is newer than this Signpost understands (${SCHEMA_VERSION}); upgrade Signpost`,
+    );
+    const check = new Database(file, { readonly: true });
+    assert.deepEqual(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get(), { value: String(newer) }, 'the file is left as it was');
+    check.close();
+  });
+
+  it('refuses a file with an unreadable schema version', async () => {
+    const file = newDatabasePath();
+    await withStore(file, async () => {});
+    const raw = new Database(file);
+    raw.prepare("UPDATE meta SET value = 'two' WHERE key = 'schema_version'").run();
+    raw.close();
+    await rejectsNaming(openSqliteStore(file), file, 'two');
+  });
+
+  it('refuses a file that is not a SQLite database, leaving it untouched', async () => {
+    const file = newDatabasePath();
+    mkdirSync(join(file, '..'), { recursive: true });
+    const garbage = 'these are not the bytes of a SQLite database\n'.repeat(100);
+    writeFileSync(file, garbage);
+    await rejectsNaming(openSqliteStore(file), file);
+    assert.equal(readFileSync(file, 'utf8'), garbage);
+  });
+
+  it('refuses a SQLite database that is not a Signpost store', async () => {
+    const file = newDatabasePath();
+    mkdirSync(join(file, '..'), { recursive: true });
+    const raw = new Database(file);
+    raw.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY)');
+    raw.close();
+    await rejectsNaming(openSqliteStore(file), file, 'not a Signpost store');
+  });
+
+  it('names the file when its directory cannot be created', async () => {
+    const blocker = join(root.path, `blocker-${++counter}`);
+    writeFileSync(blocker, 'a file where a directory should be');
+    const file = join(blocker, 'data', 'signpost.db');
+    await rejectsNaming(openSqliteStore(file), file);
+  });
+
+  it('shares events between handles opened through different spellings of the same path', async () => {
+    const file = newDatabasePath();
+    const directory = join(file, '..');
+    await withStore(file, async () => {});
+    const alias = join(root.path, `alias-${++counter}`);
+    symlinkSync(directory, alias);
+    const spellings = [file, join(directory, '.', '..', 'data', 'signpost.db'), join(alias, 'signpost.db')];
+    const stores = await Promise.all(spellings.map((path) => openSqliteStore(path)));
+    try {
+      const seen = stores.map(() => [] as StoreEvent[]);
+      stores.forEach((store, i) => store.subscribe((event) => seen[i]!.push(event)));
+      const mirror = await stores[2]!.addMirror(plain('shared'), initialState(1));
+      // SQLite handles publish synchronously, before the write's promise resolves.
+      for (const events of seen) assert.deepEqual(events, [{ type: 'mirror', id: mirror.id }]);
+    } finally {
+      for (const store of stores) await store.close();
+    }
+  });
+
+  it('keeps events of different files apart', async () => {
+    const one = await openSqliteStore(newDatabasePath());
+    const two = await openSqliteStore(newDatabasePath());
+    try {
+      const seen: StoreEvent[] = [];
+      two.subscribe((event) => seen.push(event));
+      await one.addMirror(plain('elsewhere'), initialState(1));
+      assert.deepEqual(seen, []);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
+  it('fails a write blocked by another connection with a StoreError naming the file, keeping nothing of it', async () => {
+    const file = newDatabasePath();
+    const store = await openSqliteStore(file, { busyTimeoutMs: 50 });
+    const blocker = new Database(file);
+    try {
+      blocker.exec('BEGIN IMMEDIATE');
+      await rejectsNaming(store.addMirror(plain('blocked'), initialState(1)), file, 'locked');
+      blocker.exec('ROLLBACK');
+      assert.deepEqual(await store.listMirrors(), []);
+      await store.addMirror(plain('unblocked'), initialState(1));
+    } finally {
+      blocker.close();
+      await store.close();
+    }
+  });
+
+  it('replaces a listing of 200,000 files and then only its differences', async () => {
+    await withStore(newDatabasePath(), async (store) => {
+      const { id } = await store.addMirror(plain('huge'), initialState(1));
+      const files = Array.from({ length: 200_000 }, (_, i) => ({ path: `/pool/${i.toString(36).padStart(4, '0')}/file-${i}.deb`, size: i, mtimeMs: 1e12 + i }));
+      assert.deepEqual(await store.replaceMirrorFiles(id, files), { total: 200_000, added: 200_000, changed: 0, removed: 0 });
+      const next = files.slice(1000).map((file, i) => (i < 500 ? { ...file, size: file.size + 1 } : file));
+      next.push({ path: '/pool/new.deb', size: 1, mtimeMs: 0 });
+      assert.deepEqual(await store.replaceMirrorFiles(id, next), { total: 199_001, added: 1, changed: 500, removed: 1000 });
+      assert.equal((await store.listMirrorFiles(id)).length, 199_001);
+    });
+  });
+});

@@ -1,0 +1,375 @@
+// The embedded store: one SQLite file in WAL mode, written through better-sqlite3 in short transactions.
+import { mkdirSync, realpathSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Mirror, MirrorFile, MirrorSettings, MirrorState } from '../../mirrors/mirror.js';
+import type { RepoFile } from '../../repo/file.js';
+import { ListenerSet } from '../listeners.js';
+import {
+  MAX_LOG_ENTRIES,
+  NameTakenError,
+  NotFoundError,
+  StoreError,
+  type LogEntry,
+  type MirrorPatch,
+  type ReplaceCounts,
+  type RepoLink,
+  type Store,
+  type StoreEvent,
+} from '../store.js';
+import { fromRow, mirrorColumns, patchRow, sameRow, toRow, type MirrorRow } from './mirror-rows.js';
+import { migrate, readSchemaVersion } from './schema.js';
+
+export interface SqliteStoreOptions {
+  /** How long a call waits for another connection's lock before failing with a StoreError; default 5000. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Listeners of every open handle, per database file: the CLI run in-process and the daemon each open
+ * their own handle, and each must hear the other's writes.
+ */
+const channels = new Map<string, { listeners: ListenerSet; handles: number }>();
+
+const hints: readonly [prefix: string, hint: string][] = [
+  ['SQLITE_BUSY', 'the database is locked by another connection'],
+  ['SQLITE_LOCKED', 'the database is locked by another connection'],
+  ['SQLITE_FULL', 'the disk is full'],
+  ['SQLITE_READONLY', 'the database is read-only'],
+  ['SQLITE_IOERR', 'input/output error'],
+  ['SQLITE_NOTADB', 'not a SQLite database'],
+  ['SQLITE_CORRUPT', 'the database is damaged'],
+  ['SQLITE_CANTOPEN', 'cannot open the file'],
+  ['SQLITE_PERM', 'permission denied'],
+];
+
+/** A StoreError naming `file` for any failure of SQLite; the store's own errors pass through. */
+const storeError = (file: string, err: unknown): unknown => {
+  if (err instanceof StoreError) return err;
+  if (err instanceof Database.SqliteError) {
+    const hint = hints.find(([prefix]) => err.code.startsWith(prefix))?.[1];
+    return new StoreError(`${file}: ${hint === undefined ? '' : `${hint}: `}${err.message} (${err.code})`, { cause: err });
+  }
+  return err;
+};
+
+type FileRow = RepoFile;
+type LinkRow = { path: string; target: string | null };
+type MirrorFileRow = MirrorFile;
+type StoredMirror = MirrorRow & { id: number };
+
+const diffCounts = (): ReplaceCounts => ({ total: 0, added: 0, changed: 0, removed: 0 });
+const anyChange = (counts: ReplaceCounts): boolean => counts.added + counts.changed + counts.removed > 0;
+
+/** The last entry of each path wins, as the Store interface promises. */
+const byPath = <T extends { path: string }>(items: readonly T[]): Map<string, T> => new Map(items.map((item) => [item.path, item]));
+
+/**
+ * Replaces the rows `existing` with `wanted`, touching only the differences: a rescan of a large tree usually
+ * changes a handful of rows, and writing 100k unchanged ones would be most of the cost.
+ */
+const applyDiff = <T extends { path: string }>(
+  existing: readonly T[],
+  wanted: readonly T[],
+  same: (a: T, b: T) => boolean,
+  write: (item: T) => void,
+  remove: (path: string) => void,
+): ReplaceCounts => {
+  const counts = diffCounts();
+  const old = byPath(existing);
+  const next = byPath(wanted);
+  for (const item of next.values()) {
+    const before = old.get(item.path);
+    if (before === undefined) {
+      write(item);
+      counts.added++;
+    } else {
+      old.delete(item.path);
+      if (!same(before, item)) {
+        write(item);
+        counts.changed++;
+      }
+    }
+  }
+  for (const path of old.keys()) {
+    remove(path);
+    counts.removed++;
+  }
+  counts.total = next.size;
+  return counts;
+};
+
+const prepareStatements = (db: Database.Database) => {
+  const columns = mirrorColumns.join(', ');
+  return {
+    ping: db.prepare('SELECT 1'),
+    files: db.prepare<[], FileRow>('SELECT path, size, mtime_ms AS mtimeMs, sha1, sha256, md5 FROM files ORDER BY path'),
+    file: db.prepare<[string], FileRow>('SELECT path, size, mtime_ms AS mtimeMs, sha1, sha256, md5 FROM files WHERE path = ?'),
+    upsertFile: db.prepare<[FileRow]>(
+      `INSERT INTO files (path, size, mtime_ms, sha1, sha256, md5) VALUES (@path, @size, @mtimeMs, @sha1, @sha256, @md5)
+       ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
+         sha1 = excluded.sha1, sha256 = excluded.sha256, md5 = excluded.md5`,
+    ),
+    deleteFile: db.prepare<[string]>('DELETE FROM files WHERE path = ?'),
+    links: db.prepare<[], LinkRow>('SELECT path, target FROM links ORDER BY path'),
+    upsertLink: db.prepare<[LinkRow]>(
+      'INSERT INTO links (path, target) VALUES (@path, @target) ON CONFLICT (path) DO UPDATE SET target = excluded.target',
+    ),
+    deleteLink: db.prepare<[string]>('DELETE FROM links WHERE path = ?'),
+    mirrors: db.prepare<[], StoredMirror>(`SELECT id, ${columns} FROM mirrors ORDER BY id`),
+    mirror: db.prepare<[number], StoredMirror>(`SELECT id, ${columns} FROM mirrors WHERE id = ?`),
+    mirrorExists: db.prepare<[number], { id: number }>('SELECT id FROM mirrors WHERE id = ?'),
+    // `name` is declared COLLATE NOCASE, so this comparison ignores case.
+    nameOwner: db.prepare<[string, number], { name: string }>('SELECT name FROM mirrors WHERE name = ? AND id <> ?'),
+    insertMirror: db.prepare<[MirrorRow]>(
+      `INSERT INTO mirrors (${columns}) VALUES (${mirrorColumns.map((c) => `@${c}`).join(', ')})`,
+    ),
+    updateMirror: db.prepare<[StoredMirror]>(
+      `UPDATE mirrors SET ${mirrorColumns.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`,
+    ),
+    deleteMirror: db.prepare<[number]>('DELETE FROM mirrors WHERE id = ?'),
+    mirrorFiles: db.prepare<[number], MirrorFileRow>(
+      'SELECT path, size, mtime_ms AS mtimeMs FROM mirror_files WHERE mirror_id = ? ORDER BY path',
+    ),
+    upsertMirrorFile: db.prepare<[{ id: number; path: string; size: number; mtimeMs: number }]>(
+      `INSERT INTO mirror_files (mirror_id, path, size, mtime_ms) VALUES (@id, @path, @size, @mtimeMs)
+       ON CONFLICT (mirror_id, path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms`,
+    ),
+    deleteMirrorFile: db.prepare<[number, string]>('DELETE FROM mirror_files WHERE mirror_id = ? AND path = ?'),
+    insertLog: db.prepare<[{ id: number; time: number; kind: string; message: string }]>(
+      'INSERT INTO logs (mirror_id, time, kind, message) VALUES (@id, @time, @kind, @message)',
+    ),
+    // Everything older than the newest `keep` entries; the subquery is NULL (so nothing goes) while there are fewer.
+    trimLogs: db.prepare<[{ id: number; keep: number }]>(
+      `DELETE FROM logs WHERE mirror_id = @id AND id <= (
+         SELECT id FROM logs WHERE mirror_id = @id ORDER BY id DESC LIMIT 1 OFFSET @keep)`,
+    ),
+    logs: db.prepare<[{ id: number; limit: number }], LogEntry>(
+      `SELECT time, kind, message FROM (
+         SELECT id, time, kind, message FROM logs WHERE mirror_id = @id ORDER BY id DESC LIMIT @limit)
+       ORDER BY id`,
+    ),
+  };
+};
+
+class SqliteStore implements Store {
+  readonly backend = 'sqlite';
+  readonly #db: Database.Database;
+  readonly #file: string;
+  readonly #key: string;
+  readonly #channel: { listeners: ListenerSet; handles: number };
+  readonly #sql: ReturnType<typeof prepareStatements>;
+  /** Unsubscribers of this handle's listeners, dropped from the shared channel on close. */
+  readonly #subscriptions = new Set<() => void>();
+  #closed = false;
+
+  constructor(db: Database.Database, file: string, key: string) {
+    this.#db = db;
+    this.#file = file;
+    this.#key = key;
+    this.#sql = prepareStatements(db);
+    let channel = channels.get(key);
+    if (channel === undefined) {
+      channel = { listeners: new ListenerSet(), handles: 0 };
+      channels.set(key, channel);
+    }
+    channel.handles++;
+    this.#channel = channel;
+  }
+
+  /** Runs `work` in a transaction, turning SQLite failures into StoreErrors; nothing of a failed call is kept. */
+  #write<T>(work: () => T): T {
+    return this.#read(() => this.#db.transaction(work).immediate());
+  }
+
+  #read<T>(work: () => T): T {
+    if (this.#closed) throw new StoreError(`${this.#file}: the store is closed`);
+    try {
+      return work();
+    } catch (err) {
+      throw storeError(this.#file, err);
+    }
+  }
+
+  #publish(event: StoreEvent): void {
+    this.#channel.listeners.emit(event);
+  }
+
+  #requireMirror(id: number): void {
+    if (this.#sql.mirrorExists.get(id) === undefined) throw new NotFoundError(`no mirror with id ${id}`);
+  }
+
+  #checkName(name: string, id: number): void {
+    const owner = this.#sql.nameOwner.get(name, id);
+    if (owner !== undefined) throw new NameTakenError(`a mirror named "${owner.name}" already exists`);
+  }
+
+  async ping(): Promise<void> {
+    this.#read(() => this.#sql.ping.get());
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const unsubscribe of this.#subscriptions) unsubscribe();
+    this.#subscriptions.clear();
+    if (--this.#channel.handles === 0) channels.delete(this.#key);
+    this.#db.close();
+  }
+
+  async schemaVersion(): Promise<number> {
+    return this.#read(() => readSchemaVersion(this.#db, this.#file));
+  }
+
+  async listFiles(): Promise<RepoFile[]> {
+    return this.#read(() => this.#sql.files.all());
+  }
+
+  async getFile(path: string): Promise<RepoFile | undefined> {
+    return this.#read(() => this.#sql.file.get(path));
+  }
+
+  async listLinks(): Promise<RepoLink[]> {
+    return this.#read(() => this.#sql.links.all());
+  }
+
+  async replaceFiles(files: readonly RepoFile[], links: readonly RepoLink[]): Promise<ReplaceCounts> {
+    const sql = this.#sql;
+    const { counts, linksChanged } = this.#write(() => {
+      const counts = applyDiff(
+        sql.files.all(),
+        files.map(({ path, size, mtimeMs, sha1, sha256, md5 }) => ({ path, size, mtimeMs, sha1, sha256, md5 })),
+        (a, b) => a.size === b.size && a.mtimeMs === b.mtimeMs && a.sha1 === b.sha1 && a.sha256 === b.sha256 && a.md5 === b.md5,
+        (file) => sql.upsertFile.run(file),
+        (path) => sql.deleteFile.run(path),
+      );
+      const linkCounts = applyDiff(
+        sql.links.all(),
+        links.map(({ path, target }) => ({ path, target })),
+        (a, b) => a.target === b.target,
+        (link) => sql.upsertLink.run(link),
+        (path) => sql.deleteLink.run(path),
+      );
+      return { counts, linksChanged: anyChange(linkCounts) };
+    });
+    if (anyChange(counts) || linksChanged) this.#publish({ type: 'files' });
+    return counts;
+  }
+
+  async listMirrors(): Promise<Mirror[]> {
+    return this.#read(() => this.#sql.mirrors.all().map(fromRow));
+  }
+
+  async getMirror(id: number): Promise<Mirror | undefined> {
+    return this.#read(() => {
+      const row = this.#sql.mirror.get(id);
+      return row === undefined ? undefined : fromRow(row);
+    });
+  }
+
+  async addMirror(settings: MirrorSettings, state: MirrorState): Promise<Mirror> {
+    const mirror = this.#write(() => {
+      this.#checkName(settings.name, -1);
+      const { lastInsertRowid } = this.#sql.insertMirror.run(toRow({ ...settings, ...state }));
+      return fromRow(this.#sql.mirror.get(Number(lastInsertRowid))!);
+    });
+    this.#publish({ type: 'mirror', id: mirror.id });
+    return mirror;
+  }
+
+  async updateMirror(id: number, patch: MirrorPatch): Promise<Mirror> {
+    const { mirror, changed } = this.#write(() => {
+      const row = this.#sql.mirror.get(id);
+      if (row === undefined) throw new NotFoundError(`no mirror with id ${id}`);
+      const next: StoredMirror = { ...patchRow(row, patch), id };
+      if (next.name !== row.name) this.#checkName(String(next.name), id);
+      const changed = !sameRow(row, next);
+      if (changed) this.#sql.updateMirror.run(next);
+      return { mirror: fromRow(this.#sql.mirror.get(id)!), changed };
+    });
+    if (changed) this.#publish({ type: 'mirror', id });
+    return mirror;
+  }
+
+  async removeMirror(id: number): Promise<void> {
+    this.#write(() => {
+      // Its files and log go with it through ON DELETE CASCADE.
+      if (this.#sql.deleteMirror.run(id).changes === 0) throw new NotFoundError(`no mirror with id ${id}`);
+    });
+    this.#publish({ type: 'mirror', id });
+  }
+
+  async listMirrorFiles(id: number): Promise<MirrorFile[]> {
+    return this.#read(() => this.#sql.mirrorFiles.all(id));
+  }
+
+  async replaceMirrorFiles(id: number, files: readonly MirrorFile[]): Promise<ReplaceCounts> {
+    const sql = this.#sql;
+    const counts = this.#write(() => {
+      this.#requireMirror(id);
+      return applyDiff(
+        sql.mirrorFiles.all(id),
+        files.map(({ path, size, mtimeMs }) => ({ path, size, mtimeMs })),
+        (a, b) => a.size === b.size && a.mtimeMs === b.mtimeMs,
+        (file) => sql.upsertMirrorFile.run({ id, ...file }),
+        (path) => sql.deleteMirrorFile.run(id, path),
+      );
+    });
+    if (anyChange(counts)) this.#publish({ type: 'mirror-files', id });
+    return counts;
+  }
+
+  async appendLog(id: number, entry: LogEntry): Promise<void> {
+    this.#write(() => {
+      this.#requireMirror(id);
+      this.#sql.insertLog.run({ id, time: entry.time, kind: entry.kind, message: entry.message });
+      this.#sql.trimLogs.run({ id, keep: MAX_LOG_ENTRIES });
+    });
+  }
+
+  async listLogs(id: number, limit: number): Promise<LogEntry[]> {
+    // Clamped so that Infinity or a fraction never reaches SQL's LIMIT.
+    const wanted = Math.min(Math.floor(limit), 2 ** 31 - 1);
+    if (!(wanted > 0)) return this.#read(() => []);
+    return this.#read(() => this.#sql.logs.all({ id, limit: wanted }));
+  }
+
+  subscribe(listener: (event: StoreEvent) => void): () => void {
+    if (this.#closed) return () => {};
+    const unsubscribe = this.#channel.listeners.add(listener);
+    this.#subscriptions.add(unsubscribe);
+    return () => {
+      unsubscribe();
+      this.#subscriptions.delete(unsubscribe);
+    };
+  }
+}
+
+/**
+ * Opens (creating it and its directory if needed) the SQLite store at `path`, bringing its schema up to date.
+ * Throws a StoreError naming the file when it cannot be used.
+ */
+export const openSqliteStore = async (path: string, options: SqliteStoreOptions = {}): Promise<Store> => {
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  const directory = dirname(resolve(path));
+  try {
+    mkdirSync(directory, { recursive: true });
+  } catch (err) {
+    throw new StoreError(`${path}: cannot create the directory ${directory}: ${(err as Error).message}`, { cause: err });
+  }
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { timeout: busyTimeoutMs });
+    db.pragma('journal_mode = WAL');
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    db.pragma('foreign_keys = ON');
+    // Safe with WAL: a crash of the process loses nothing; only a power cut can lose the last commits.
+    db.pragma('synchronous = NORMAL');
+    migrate(db, path);
+    return new SqliteStore(db, path, realpathSync(path));
+  } catch (err) {
+    db?.close();
+    const failure = storeError(path, err);
+    throw failure instanceof StoreError ? failure : new StoreError(`${path}: ${(err as Error).message}`, { cause: err });
+  }
+};
