@@ -1,0 +1,74 @@
+// Keeps the store's repository index in step with the disk: one refresh at a time, hashes reused when nothing changed.
+import type { Catalog } from '../mirrors/catalog.js';
+import type { Store } from '../store/store.js';
+import type { RepoFile } from './file.js';
+import { HashPool } from './hash.js';
+import { indexRepository } from './indexer.js';
+
+export interface RefreshSummary {
+  files: number;
+  links: number;
+  hashed: number;
+  added: number;
+  changed: number;
+  removed: number;
+  failed: number;
+  skipped: string[];
+  durationMs: number;
+}
+
+export class RepositoryRefresher {
+  private running: Promise<RefreshSummary> | undefined;
+  private pool: HashPool | undefined;
+  lastRefresh = 0;
+  lastSummary: RefreshSummary | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly catalog: Catalog,
+    private readonly settings: () => { root: string; hashes: { sha1: boolean; sha256: boolean; md5: boolean } },
+  ) {}
+
+  /** Runs a refresh, or joins the one in progress (a rehash request waits for it and then runs its own). */
+  async refresh(rehash = false): Promise<RefreshSummary> {
+    while (this.running) {
+      const current = this.running;
+      if (!rehash) return current;
+      await current.catch(() => undefined);
+    }
+    this.running = this.run(rehash).finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async run(rehash: boolean): Promise<RefreshSummary> {
+    const started = Date.now();
+    const { root, hashes } = this.settings();
+    const previous = new Map<string, RepoFile>();
+    for (const entry of this.catalog.allFiles()) previous.set(entry.file.path, entry.file);
+    this.pool ??= new HashPool(2);
+    const result = await indexRepository({ root, hashes, previous, rehash, pool: this.pool });
+    const counts = await this.store.replaceFiles(result.files, result.links);
+    await this.catalog.settled();
+    this.lastRefresh = Date.now();
+    this.lastSummary = {
+      files: result.files.length,
+      links: result.links.length,
+      hashed: result.hashed,
+      added: counts.added,
+      changed: counts.changed,
+      removed: counts.removed,
+      failed: result.failed.length,
+      skipped: result.skipped,
+      durationMs: Date.now() - started,
+    };
+    return this.lastSummary;
+  }
+
+  async close(): Promise<void> {
+    await this.running?.catch(() => undefined);
+    await this.pool?.close();
+    this.pool = undefined;
+  }
+}
