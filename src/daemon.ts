@@ -1,0 +1,196 @@
+// Wires the parts together and owns their lifecycle: config, store, GeoIP, catalog, services, listeners, signals.
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdminHandler } from './admin/routes.js';
+import type { Config } from './config/config.js';
+import { loadConfig } from './config/load.js';
+import { GeoIP } from './geo/geoip.js';
+import { CidrSet } from './geo/ip.js';
+import { createRedirector } from './http/redirector.js';
+import type { Runtime } from './http/runtime.js';
+import { describeListen, parseListenAddress } from './listen-address.js';
+import { Catalog } from './mirrors/catalog.js';
+import { RepositoryRefresher } from './repo/refresh.js';
+import { MirrorScanner } from './scan/mirror-scan.js';
+import { ScanScheduler } from './scan/scheduler.js';
+import { openStore } from './store/open.js';
+import type { Store } from './store/store.js';
+import { VERSION } from './version.js';
+
+export type Log = (message: string) => void;
+
+export const stderrLog: Log = (message) => process.stderr.write(`${new Date().toISOString()} ${message}\n`);
+
+const geoOptions = (c: Config) => ({ cityDatabase: c.geoipCityDatabase, asnDatabase: c.geoipASNDatabase, databasePath: c.geoipDatabasePath });
+
+const listen = (server: Server, address: string): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const target = parseListenAddress(address);
+    server.once('error', reject);
+    const done = (): void => {
+      server.off('error', reject);
+      const info = server.address();
+      resolve(describeListen(target, typeof info === 'object' && info ? (info as AddressInfo).port : undefined));
+    };
+    if ('path' in target) server.listen(target.path, done);
+    else server.listen(target.port, target.host, done);
+  });
+
+export class Daemon {
+  private repoTimer: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
+  private indexed = false;
+  readonly addresses = { http: '', admin: '' };
+
+  private constructor(
+    private readonly explicitConfig: string | undefined,
+    readonly runtime: Runtime,
+    readonly store: Store,
+    private readonly refresher: RepositoryRefresher,
+    private readonly scheduler: ScanScheduler,
+    private readonly httpServer: Server,
+    private readonly adminServer: Server,
+    private readonly log: Log,
+  ) {}
+
+  static async start(options: { config?: string; log?: Log } = {}): Promise<Daemon> {
+    const log = options.log ?? stderrLog;
+    const config = loadConfig(options.config);
+    const store = await openStore(config);
+    let geo: GeoIP;
+    try {
+      geo = await GeoIP.open(geoOptions(config));
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    const catalog = new Catalog(store);
+    await catalog.start();
+    const runtime: Runtime = { config, geo, trustedProxies: new CidrSet(config.trustedProxies), catalog, version: VERSION };
+    const refresher = new RepositoryRefresher(store, catalog, () => ({ root: runtime.config.repository, hashes: runtime.config.hashes }));
+    const scanner = new MirrorScanner(store, catalog, () => 30 * 60 * 1000);
+    const scheduler = new ScanScheduler(scanner, catalog, () => ({ intervalMs: runtime.config.scanInterval, concurrent: runtime.config.concurrentSync }), log);
+    const httpServer = createServer(createRedirector(runtime));
+    httpServer.keepAliveTimeout = 5000;
+    httpServer.requestTimeout = 10_000;
+    httpServer.headersTimeout = 10_000;
+    const self: { daemon?: Daemon } = {};
+    const adminServer = createServer(
+      createAdminHandler({
+        store,
+        catalog,
+        runtime,
+        scanner,
+        refresher,
+        reload: () => self.daemon!.reload(),
+        ready: () => ({
+          store: true,
+          repositoryIndexed: self.daemon?.indexed ?? false,
+          geoip: true,
+          catalogLoaded: catalog.isLoaded(),
+        }),
+      }),
+    );
+    const daemon = new Daemon(options.config, runtime, store, refresher, scheduler, httpServer, adminServer, log);
+    self.daemon = daemon;
+    try {
+      daemon.addresses.http = await listen(httpServer, config.listenAddress);
+      daemon.addresses.admin = await listen(adminServer, config.adminListenAddress);
+    } catch (error) {
+      await daemon.stop();
+      throw new Error(`cannot listen: ${(error as Error).message}`);
+    }
+    log(`signpost ${VERSION}: redirector on ${daemon.addresses.http}, admin API on ${daemon.addresses.admin}, store ${store.backend}, config ${config.source || '(built-in defaults)'}`);
+    const geoSources = geo.sources();
+    log(`GeoIP: ${geoSources.city}; ASN: ${geoSources.asn}`);
+    daemon.startBackground();
+    return daemon;
+  }
+
+  private startBackground(): void {
+    const refresh = (): void => {
+      this.refresher.refresh().then(
+        (s) => {
+          this.indexed = true;
+          this.log(`[repository] indexed ${s.files} files (${s.hashed} hashed, ${s.added} added, ${s.changed} changed, ${s.removed} removed) in ${s.durationMs} ms`);
+          for (const skipped of s.skipped) this.log(`[repository] skipped ${skipped}`);
+        },
+        (error: unknown) => this.log(`[repository] refresh failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    };
+    refresh();
+    const schedule = (): void => {
+      clearTimeout(this.repoTimer);
+      const interval = this.runtime.config.repositoryScanInterval;
+      if (interval > 0) {
+        this.repoTimer = setTimeout(() => {
+          refresh();
+          schedule();
+        }, interval);
+        this.repoTimer.unref();
+      }
+    };
+    schedule();
+    this.scheduleRepository = schedule;
+    this.scheduler.start();
+  }
+
+  private scheduleRepository: () => void = () => undefined;
+
+  /** Applies a new config and GeoIP data; an invalid config is refused and the running one kept. */
+  async reload(): Promise<void> {
+    const old = this.runtime.config;
+    let next: Config;
+    try {
+      next = loadConfig(this.explicitConfig);
+    } catch (error) {
+      this.log(`reload refused, keeping the running configuration: ${(error as Error).message}`);
+      throw error;
+    }
+    const trusted = new CidrSet(next.trustedProxies);
+    const geoChanged = JSON.stringify(geoOptions(old)) !== JSON.stringify(geoOptions(next));
+    if (geoChanged) {
+      const geo = await GeoIP.open(geoOptions(next));
+      const previous = this.runtime.geo;
+      this.runtime.geo = geo;
+      previous.close();
+    } else {
+      await this.runtime.geo.reopenIfChanged();
+    }
+    for (const key of ['listenAddress', 'adminListenAddress', 'store', 'databasePath'] as const) {
+      if (old[key] !== next[key]) this.log(`reload: ${key} changed; it takes effect at the next restart`);
+    }
+    this.runtime.config = next;
+    this.runtime.trustedProxies = trusted;
+    this.scheduleRepository();
+    this.log(`configuration reloaded from ${next.source || '(built-in defaults)'}`);
+  }
+
+  /** Stops accepting, finishes answers in flight, stops background work, closes the store. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      clearTimeout(this.repoTimer);
+      this.scheduler.stop();
+      const closing = [this.httpServer, this.adminServer].map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            if (!server.listening) return resolve();
+            server.close(() => resolve());
+            server.closeIdleConnections();
+          }),
+      );
+      const forced = setTimeout(() => {
+        this.httpServer.closeAllConnections();
+        this.adminServer.closeAllConnections();
+      }, 10_000);
+      await Promise.all(closing);
+      clearTimeout(forced);
+      await this.refresher.close();
+      this.runtime.catalog.stop();
+      this.runtime.geo.close();
+      await this.store.close();
+    })();
+    return this.stopping;
+  }
+}

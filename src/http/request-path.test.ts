@@ -1,0 +1,54 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { encodePath, parseRequestPath } from './request-path.js';
+
+describe('parseRequestPath', () => {
+  const cases: [string, { path: string } | { status: number }][] = [
+    ['/a/b.iso', { path: '/a/b.iso' }],
+    ['/a/b.iso?mirrorlist', { path: '/a/b.iso' }],
+    ['/', { path: '/' }],
+    ['//a///b', { path: '/a/b' }],
+    ['/a/./b', { path: '/a/b' }],
+    ['/a/../b', { path: '/b' }],
+    ['/a/%2e%2e/b', { path: '/b' }],
+    ['/a%20b/c%C3%A9', { path: '/a b/cé' }],
+    ['/../etc/passwd', { status: 403 }],
+    ['/a/../../etc/passwd', { status: 403 }],
+    ['/%2e%2e/etc/passwd', { status: 403 }],
+    ['/%2E%2E/etc/passwd', { status: 403 }],
+    ['/..%2fetc/passwd', { status: 403 }],
+    ['/a/..%2f..%2fetc', { status: 403 }],
+    ['/%2e%2e%2f%2e%2e%2fetc', { status: 403 }],
+    ['/..\\..\\etc', { status: 403 }],
+    ['/a/%00b', { status: 400 }],
+    ['/a/%zz', { status: 400 }],
+    ['/a/%', { status: 400 }],
+    ['/a/%c3%28', { status: 400 }],
+    ['/a/%ff', { status: 400 }],
+    ['/a/%0a', { status: 400 }],
+    ['a/b', { status: 400 }],
+    [`/${'x'.repeat(6 * 1024)}`, { status: 414 }],
+  ];
+  for (const [input, expected] of cases) {
+    it(`${input.slice(0, 40)} -> ${JSON.stringify(expected)}`, () => {
+      const parsed = parseRequestPath(input);
+      if ('path' in expected) {
+        assert.equal(parsed.ok, true);
+        assert.equal(parsed.ok && parsed.path, expected.path);
+      } else {
+        assert.equal(parsed.ok, false);
+        assert.equal(!parsed.ok && parsed.status, expected.status);
+      }
+    });
+  }
+});
+
+describe('encodePath', () => {
+  for (const [input, expected] of [
+    ['/a/b.iso', '/a/b.iso'],
+    ['/a b/c#d?e', '/a%20b/c%23d%3Fe'],
+    ['/café/(1)', '/caf%C3%A9/%281%29'],
+  ] as const) {
+    it(input, () => assert.equal(encodePath(input), expected));
+  }
+});

@@ -1,0 +1,128 @@
+// Scans one mirror and stores what it holds: picks the protocol, keeps only files the repository has, logs the outcome.
+import type { Catalog } from '../mirrors/catalog.js';
+import type { Mirror, MirrorFile, ScanProtocol } from '../mirrors/mirror.js';
+import type { Store } from '../store/store.js';
+import { redactURL } from './listing.js';
+import type { ScanResult } from './listing.js';
+import { scanMirror } from './scan.js';
+
+export interface ScanSummary {
+  mirror: string;
+  protocol: ScanProtocol;
+  url: string;
+  /** Files listed by the mirror. */
+  listed: number;
+  /** Of those, files the repository has (the ones kept). */
+  known: number;
+  added: number;
+  changed: number;
+  removed: number;
+  skipped: number;
+  skippedExamples: string[];
+  enabled: boolean;
+  durationMs: number;
+}
+
+export class ScanBusyError extends Error {
+  override name = 'ScanBusyError';
+}
+
+/** The URLs a scan may use, in order of preference: rsync, FTP, then the HTTP index. */
+export const scanURLs = (mirror: Mirror, only?: ScanProtocol): { protocol: ScanProtocol; url: string }[] => {
+  const out: { protocol: ScanProtocol; url: string }[] = [];
+  if (mirror.rsyncURL && (!only || only === 'rsync')) out.push({ protocol: 'rsync', url: mirror.rsyncURL });
+  if (mirror.ftpURL && (!only || only === 'ftp')) out.push({ protocol: 'ftp', url: mirror.ftpURL });
+  if (!only || only === 'http') {
+    const http = mirror.httpURL;
+    if (/^https?:\/\//.test(http)) out.push({ protocol: 'http', url: http });
+    else if (http) out.push({ protocol: 'http', url: `https://${http}` }, { protocol: 'http', url: `http://${http}` });
+  }
+  return out;
+};
+
+export class MirrorScanner {
+  private readonly busy = new Set<number>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly catalog: Catalog,
+    private readonly timeoutMs: () => number,
+  ) {}
+
+  isScanning(id: number): boolean {
+    return this.busy.has(id);
+  }
+
+  get inProgress(): number {
+    return this.busy.size;
+  }
+
+  async scan(mirror: Mirror, options: { protocol?: ScanProtocol; enable?: boolean; signal?: AbortSignal; onProgress?: (n: number) => void } = {}): Promise<ScanSummary> {
+    if (this.busy.has(mirror.id)) throw new ScanBusyError(`${mirror.name}: a scan is already in progress`);
+    if (!this.catalog.isLoaded() || this.catalog.fileCount === 0) {
+      throw new ScanBusyError('the local repository is not indexed yet; run `signpost refresh` first');
+    }
+    const urls = scanURLs(mirror, options.protocol);
+    if (urls.length === 0) throw new Error(`${mirror.name}: no ${options.protocol ?? 'suitable'} URL to scan`);
+    this.busy.add(mirror.id);
+    const started = Date.now();
+    try {
+      await this.store.updateMirror(mirror.id, { lastSync: started });
+      const errors: string[] = [];
+      for (const { protocol, url } of urls) {
+        await this.store.appendLog(mirror.id, { time: Date.now(), kind: 'scan-started', message: `${protocol.toUpperCase()} scan started (${redactURL(url)})` });
+        let result: ScanResult;
+        try {
+          result = await scanMirror(url, { signal: options.signal, timeoutMs: this.timeoutMs(), onProgress: options.onProgress });
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          errors.push(message);
+          await this.store.appendLog(mirror.id, { time: Date.now(), kind: 'scan-failed', message: `Error: ${message}` });
+          if (options.signal?.aborted) break;
+          continue;
+        }
+        return await this.record(mirror, protocol, url, result, options.enable === true, started);
+      }
+      throw new Error(errors.join('; ') || `${mirror.name}: scan aborted`);
+    } finally {
+      this.busy.delete(mirror.id);
+    }
+  }
+
+  private async record(mirror: Mirror, protocol: ScanProtocol, url: string, result: ScanResult, enable: boolean, started: number): Promise<ScanSummary> {
+    const kept: MirrorFile[] = [];
+    for (const file of result.files) if (this.catalog.getFile(file.path)) kept.push(file);
+    const counts = await this.store.replaceMirrorFiles(mirror.id, kept);
+    const now = Date.now();
+    const updated = await this.store.updateMirror(mirror.id, {
+      lastSuccessfulSync: now,
+      lastSuccessfulSyncProtocol: protocol,
+      lastSuccessfulSyncPrecisionMs: result.precisionMs,
+      filesKnown: kept.length,
+      ...(enable ? { enabled: true } : {}),
+    });
+    const summary: ScanSummary = {
+      mirror: mirror.name,
+      protocol,
+      url: redactURL(url),
+      listed: result.files.length,
+      known: kept.length,
+      added: counts.added,
+      changed: counts.changed,
+      removed: counts.removed,
+      skipped: result.skipped,
+      skippedExamples: result.skippedExamples,
+      enabled: updated.enabled,
+      durationMs: now - started,
+    };
+    const skippedNote = result.skipped > 0 ? `, ${result.skipped} listing entries skipped` : '';
+    await this.store.appendLog(mirror.id, {
+      time: now,
+      kind: 'scan-completed',
+      message: `Scan completed: ${summary.listed} files (${summary.known} known), ${summary.removed} removed${skippedNote}`,
+    });
+    if (enable && !mirror.enabled) await this.store.appendLog(mirror.id, { time: now, kind: 'enabled', message: 'Mirror enabled' });
+    await this.catalog.settled();
+    return summary;
+  }
+}
