@@ -177,13 +177,11 @@ describe('bad input', { timeout: 120_000 }, () => {
     const r = await cli(['reload', '--admin', `127.0.0.1:${adminPort}`, '--token', '']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /MaxLinkHeaders/);
-    assert.match(daemon.output(), /reload refused, keeping the running configuration: .*MaxLinkHeaders/);
+    await daemon.waitForLog(/reload refused, keeping the running configuration: .*MaxLinkHeaders/);
     assert.equal((await http(httpPort, '/pub/file.txt', { 'X-Forwarded-For': '2.125.160.217' })).status, 302);
     writeFileSync(config, `${configText}MaxLinkHeaders: 0\n`);
     daemon.child.kill('SIGHUP');
-    for (let i = 0; i < 50 && !/configuration reloaded/.test(daemon.output()); i++) await new Promise((res) => setTimeout(res, 100));
-    assert.match(daemon.output(), /configuration reloaded/);
-    assert.match(daemon.output(), /reload refused, keeping the running configuration/);
+    await daemon.waitForLog(/configuration reloaded/);
     writeFileSync(config, configText);
   });
 

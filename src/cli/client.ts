@@ -24,7 +24,7 @@ const toURL = (address: string): string => {
 
 export const connection = (flags: { config?: string; admin?: string; token?: string }, env = process.env): Connection => {
   let config: Config | undefined;
-  const needConfig = !(flags.admin ?? env.SIGNPOST_ADMIN) || !(flags.token ?? env.SIGNPOST_TOKEN);
+  const needConfig = (flags.admin ?? env.SIGNPOST_ADMIN) === undefined || (flags.token ?? env.SIGNPOST_TOKEN) === undefined;
   if (needConfig) config = loadConfig(flags.config);
   const admin = flags.admin ?? env.SIGNPOST_ADMIN ?? config?.adminListenAddress ?? '127.0.0.1:3391';
   const token = flags.token ?? env.SIGNPOST_TOKEN ?? config?.adminToken ?? '';

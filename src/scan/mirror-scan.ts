@@ -19,6 +19,9 @@ export interface ScanSummary {
   removed: number;
   skipped: number;
   skippedExamples: string[];
+  /** Part of the mirror could not be listed; files not seen were kept as they were. */
+  partial: boolean;
+  warnings: string[];
   enabled: boolean;
   durationMs: number;
 }
@@ -92,6 +95,14 @@ export class MirrorScanner {
   private async record(mirror: Mirror, protocol: ScanProtocol, url: string, result: ScanResult, enable: boolean, started: number): Promise<ScanSummary> {
     const kept: MirrorFile[] = [];
     for (const file of result.files) if (this.catalog.getFile(file.path)) kept.push(file);
+    if (result.partial) {
+      // Part of the mirror could not be read (rsync exit 23, an unreadable directory): what was not seen is
+      // unknown, not gone, so keep the previous knowledge of it rather than dropping it (Mirrorbits drops it).
+      const seen = new Set(kept.map((f) => f.path));
+      for (const old of await this.store.listMirrorFiles(mirror.id)) {
+        if (!seen.has(old.path) && this.catalog.getFile(old.path)) kept.push(old);
+      }
+    }
     const counts = await this.store.replaceMirrorFiles(mirror.id, kept);
     const now = Date.now();
     const updated = await this.store.updateMirror(mirror.id, {
@@ -112,10 +123,13 @@ export class MirrorScanner {
       removed: counts.removed,
       skipped: result.skipped,
       skippedExamples: result.skippedExamples,
+      partial: result.partial,
+      warnings: result.warnings,
       enabled: updated.enabled,
       durationMs: now - started,
     };
-    const skippedNote = result.skipped > 0 ? `, ${result.skipped} listing entries skipped` : '';
+    const skippedNote =
+      (result.skipped > 0 ? `, ${result.skipped} listing entries skipped` : '') + (result.partial ? ' (partial listing: unseen files kept)' : '');
     await this.store.appendLog(mirror.id, {
       time: now,
       kind: 'scan-completed',

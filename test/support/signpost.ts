@@ -58,6 +58,8 @@ const keepAlive = new Agent({ keepAlive: true, maxSockets: 4 });
 export interface RunningSignpost {
   child: ChildProcess;
   output: () => string;
+  /** Resolves when the daemon has logged a line matching `pattern`; rejects after `ms`. */
+  waitForLog(pattern: RegExp, ms?: number): Promise<void>;
   stop(): Promise<number | null>;
 }
 
@@ -85,6 +87,13 @@ export const startSignpost = async (config: string, adminPort: number, readyMs =
   return {
     child,
     output: () => output,
+    waitForLog: async (pattern, ms = 5000) => {
+      const until = Date.now() + ms;
+      while (!pattern.test(output)) {
+        if (Date.now() > until) throw new Error(`the daemon did not log ${pattern} within ${ms} ms; it logged:\n${output}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
     stop: async () => {
       await stopChild(child, 15_000);
       return child.exitCode;
