@@ -185,6 +185,22 @@ describe('bad input', { timeout: 120_000 }, () => {
     writeFileSync(config, configText);
   });
 
+  it('configured fallbacks take the requests no mirror can serve', async () => {
+    writeFileSync(config, `${configText}Fallbacks:\n  - URL: https://fallback.example.org/pub\n    CountryCode: fr\n    ContinentCode: eu\n`);
+    assert.equal((await cli(['reload'])).code, 0);
+    assert.equal((await cli(['disable', 'good'])).code, 0);
+    const r = await http(httpPort, '/pub/file.txt', { 'X-Forwarded-For': '2.125.160.217' });
+    assert.equal(r.status, 302);
+    assert.equal(r.headers.location, 'https://fallback.example.org/pub/pub/file.txt');
+    const json = JSON.parse((await http(httpPort, '/pub/file.txt', { Accept: 'application/json' })).body) as { Fallback: boolean; MirrorList: { HttpURL: string }[] };
+    assert.equal(json.Fallback, true);
+    assert.equal(json.MirrorList[0]?.HttpURL, 'https://fallback.example.org/pub/');
+    assert.equal((await cli(['enable', 'good'])).code, 0);
+    writeFileSync(config, configText);
+    assert.equal((await cli(['reload'])).code, 0);
+    assert.equal((await http(httpPort, '/pub/file.txt', { 'X-Forwarded-For': '2.125.160.217' })).status, 302);
+  });
+
   it('a wrong admin token is refused', async () => {
     writeFileSync(config, `${configText}AdminToken: right\n`);
     assert.equal((await cli(['reload'])).code, 0);

@@ -264,6 +264,19 @@ describe('signpost end to end', { timeout: 180_000 }, () => {
     assert.match(logs.stdout, /Scan completed: 4 files \(4 known\)/);
   });
 
+  it('geo, refresh --rehash and edit through $EDITOR work against the daemon', async () => {
+    const geo = await cliJSON<{ countryCode: string; city: string }>(['geo', CLIENT.SE]);
+    assert.equal(geo.countryCode, 'SE');
+    const refreshed = await cliJSON<{ files: number; hashed: number }>(['refresh', '--rehash']);
+    assert.deepEqual([refreshed.files, refreshed.hashed], [4, 4]);
+    const edit = await cli(['edit', 'fr-lyon'], { EDITOR: "sed -i 's/^Score: 0$/Score: 10/'" });
+    assert.equal(edit.code, 0, edit.stderr);
+    assert.match(edit.stdout, /edited: score/);
+    assert.equal((await cliJSON<{ score: number }>(['show', 'lyon'])).score, 10);
+    const unchanged = await cli(['edit', 'fr-lyon'], { EDITOR: 'true' });
+    assert.match(unchanged.stdout, /unmodified/);
+  });
+
   it('disabling and removing a mirror takes it out of rotation at once', async () => {
     assert.equal((await cli(['disable', 'gb-rsync'])).code, 0);
     for (let i = 0; i < 20; i++) assert.notEqual(mirrorOf(await redirectFor(CLIENT.GB, '/releases/app-1.0.tar.gz')), 'gb');

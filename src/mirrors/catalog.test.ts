@@ -1,0 +1,85 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { Store } from '../store/store.js';
+import { Catalog } from './catalog.js';
+import { defaultSettings, initialState } from './mirror.js';
+
+const file = (path: string) => ({ path, size: 1, mtimeMs: 1000, sha1: '', sha256: '', md5: '' });
+
+describe('Catalog', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'signpost-catalog-'));
+  let store: Store;
+  let catalog: Catalog;
+
+  before(async () => {
+    store = await openSqliteStore(join(dir, 'db.sqlite'));
+    await store.replaceFiles(
+      [file('/releases/3.0/a.iso'), file('/b.txt')],
+      [
+        { path: '/latest', target: '/releases/3.0' },
+        { path: '/current', target: '/latest' },
+        { path: '/alias.txt', target: '/b.txt' },
+        { path: '/escape', target: null },
+        { path: '/loop1', target: '/loop2' },
+        { path: '/loop2', target: '/loop1' },
+      ],
+    );
+    catalog = new Catalog(store);
+    await catalog.start();
+  });
+
+  after(async () => {
+    catalog.stop();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const cases: [string, string][] = [
+    ['/b.txt', 'file:/b.txt'],
+    ['/alias.txt', 'file:/b.txt'],
+    ['/latest/a.iso', 'file:/releases/3.0/a.iso'],
+    ['/current/a.iso', 'file:/releases/3.0/a.iso'],
+    ['/latest/missing', 'missing'],
+    ['/escape', 'forbidden'],
+    ['/escape/x', 'forbidden'],
+    ['/loop1/x', 'missing'],
+    ['/nope', 'missing'],
+    ['/releases/3.0', 'missing'],
+  ];
+  for (const [path, expected] of cases) {
+    it(`resolves ${path} -> ${expected}`, () => {
+      const r = catalog.resolve(path);
+      assert.equal(r.kind === 'file' ? `file:${r.path}` : r.kind, expected);
+    });
+  }
+
+  it('follows store events: a mirror and its files appear and disappear', async () => {
+    const m = await store.addMirror({ ...defaultSettings(), name: 'm1', httpURL: 'http://m1/' }, initialState(Date.now()));
+    await store.replaceMirrorFiles(m.id, [{ path: '/b.txt', size: 1, mtimeMs: 1000 }, { path: '/not-in-repo', size: 1, mtimeMs: 0 }]);
+    await catalog.settled();
+    assert.equal(catalog.getMirror(m.id)?.name, 'm1');
+    assert.equal(catalog.getFile('/b.txt')?.copies.get(m.id)?.size, 1);
+    assert.equal(catalog.mirrorFileCount(m.id), 1);
+    await store.updateMirror(m.id, { enabled: true });
+    await catalog.settled();
+    assert.equal(catalog.getMirror(m.id)?.enabled, true);
+    await store.removeMirror(m.id);
+    await catalog.settled();
+    assert.equal(catalog.getMirror(m.id), undefined);
+    assert.equal(catalog.getFile('/b.txt')?.copies.size, 0);
+  });
+
+  it('keeps mirror copies across a repository rescan, and drops those of removed files', async () => {
+    const m = await store.addMirror({ ...defaultSettings(), name: 'm2', httpURL: 'http://m2/' }, initialState(Date.now()));
+    await store.replaceMirrorFiles(m.id, [{ path: '/b.txt', size: 1, mtimeMs: 1000 }, { path: '/releases/3.0/a.iso', size: 1, mtimeMs: 1000 }]);
+    await store.replaceFiles([file('/b.txt'), file('/c.txt')], []);
+    await catalog.settled();
+    assert.equal(catalog.getFile('/b.txt')?.copies.has(m.id), true);
+    assert.equal(catalog.getFile('/releases/3.0/a.iso'), undefined);
+    assert.equal(catalog.mirrorFileCount(m.id), 1);
+  });
+});
