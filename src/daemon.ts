@@ -39,6 +39,7 @@ const listen = (server: Server, address: string): Promise<string> =>
 
 export class Daemon {
   private repoTimer: NodeJS.Timeout | undefined;
+  private geoTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   private indexed = false;
   readonly addresses = { http: '', admin: '' };
@@ -134,6 +135,14 @@ export class Daemon {
     schedule();
     this.scheduleRepository = schedule;
     this.scheduler.start();
+    // GeoIP files replaced on disk (geoipupdate, a package upgrade) are picked up without a reload.
+    this.geoTimer = setInterval(() => {
+      this.runtime.geo.reopenIfChanged().then(
+        (changed) => changed && this.log('GeoIP data changed on disk: reopened'),
+        (error: unknown) => this.log(`GeoIP data changed on disk but cannot be opened, keeping the old data: ${(error as Error).message}`),
+      );
+    }, 60_000);
+    this.geoTimer.unref();
   }
 
   private scheduleRepository: () => void = () => undefined;
@@ -171,6 +180,7 @@ export class Daemon {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       clearTimeout(this.repoTimer);
+      clearInterval(this.geoTimer);
       this.scheduler.stop();
       const closing = [this.httpServer, this.adminServer].map(
         (server) =>

@@ -1,5 +1,6 @@
 // The in-memory catalog the request path reads: repository files, symlinks, mirrors and which mirror holds what.
 // It is filled from the store and kept current by store events, so a request never waits on I/O.
+import { canonicalMirror } from './mirror.js';
 import type { Mirror, MirrorFile } from './mirror.js';
 import type { RepoFile } from '../repo/file.js';
 import type { RepoLink, Store, StoreEvent } from '../store/store.js';
@@ -137,7 +138,7 @@ export class Catalog {
 
   private async reload(): Promise<void> {
     const [mirrors] = await Promise.all([this.store.listMirrors(), this.refreshFiles()]);
-    this.mirrors = new Map(mirrors.map((m) => [m.id, m]));
+    this.mirrors = new Map(mirrors.map((m) => [m.id, canonicalMirror(m)]));
     for (const id of [...this.mirrorPaths.keys()]) if (!this.mirrors.has(id)) this.dropCopies(id);
     for (const mirror of mirrors) await this.refreshMirrorFiles(mirror.id);
     this.lastError = undefined;
@@ -147,7 +148,7 @@ export class Catalog {
   private async refreshMirror(id: number): Promise<void> {
     const mirror = await this.store.getMirror(id);
     if (mirror) {
-      this.mirrors.set(id, mirror);
+      this.mirrors.set(id, canonicalMirror(mirror));
     } else {
       this.mirrors.delete(id);
       this.dropCopies(id);

@@ -108,3 +108,47 @@ export const initialState = (now: number): MirrorState => ({
   filesKnown: 0,
   createdAt: now,
 });
+
+/**
+ * The same mirror as one object literal with every field in a fixed order, so that all mirrors in the catalog share
+ * one V8 hidden class: selection reads these fields per candidate per request, and mixed shapes made it ~2x slower.
+ */
+export const canonicalMirror = (m: Mirror): Mirror => ({
+  id: m.id,
+  name: m.name,
+  httpURL: m.httpURL,
+  rsyncURL: m.rsyncURL,
+  ftpURL: m.ftpURL,
+  sponsorName: m.sponsorName,
+  sponsorURL: m.sponsorURL,
+  sponsorLogoURL: m.sponsorLogoURL,
+  adminName: m.adminName,
+  adminEmail: m.adminEmail,
+  customData: m.customData,
+  comment: m.comment,
+  continentOnly: m.continentOnly,
+  countryOnly: m.countryOnly,
+  asOnly: m.asOnly,
+  score: m.score,
+  latitude: m.latitude,
+  longitude: m.longitude,
+  continentCode: m.continentCode,
+  countryCodes: m.countryCodes,
+  excludedCountryCodes: m.excludedCountryCodes,
+  asnum: m.asnum,
+  enabled: m.enabled,
+  allowRedirects: m.allowRedirects,
+  httpUp: m.httpUp,
+  httpsUp: m.httpsUp,
+  httpDownReason: m.httpDownReason,
+  httpsDownReason: m.httpsDownReason,
+  stateSince: m.stateSince,
+  tzOffsetMs: m.tzOffsetMs,
+  lastSync: m.lastSync,
+  lastSuccessfulSync: m.lastSuccessfulSync,
+  lastSuccessfulSyncProtocol: m.lastSuccessfulSyncProtocol,
+  lastSuccessfulSyncPrecisionMs: m.lastSuccessfulSyncPrecisionMs,
+  lastModTime: m.lastModTime,
+  filesKnown: m.filesKnown,
+  createdAt: m.createdAt,
+});
