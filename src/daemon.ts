@@ -10,6 +10,7 @@ import { CidrSet } from './geo/ip.js';
 import { createRedirector } from './http/redirector.js';
 import type { Runtime } from './http/runtime.js';
 import { describeListen, parseListenAddress } from './listen-address.js';
+import { HealthChecker } from './health/checker.js';
 import { Catalog } from './mirrors/catalog.js';
 import { RepositoryRefresher } from './repo/refresh.js';
 import { MirrorScanner } from './scan/mirror-scan.js';
@@ -50,6 +51,7 @@ export class Daemon {
     readonly store: Store,
     private readonly refresher: RepositoryRefresher,
     private readonly scheduler: ScanScheduler,
+    private readonly checker: HealthChecker,
     private readonly httpServer: Server,
     private readonly adminServer: Server,
     private readonly log: Log,
@@ -70,7 +72,16 @@ export class Daemon {
     await catalog.start();
     const runtime: Runtime = { config, geo, trustedProxies: new CidrSet(config.trustedProxies), catalog, version: VERSION };
     const refresher = new RepositoryRefresher(store, catalog, () => ({ root: runtime.config.repository, hashes: runtime.config.hashes }));
-    const scanner = new MirrorScanner(store, catalog, () => 30 * 60 * 1000);
+    const checker = new HealthChecker(store, catalog, () => runtime.config, log);
+    // After a successful scan of a mirror that is not up, check it at once (the scan answer waits for it).
+    const scanner = new MirrorScanner(
+      store,
+      catalog,
+      () => ({ timeoutMs: 30 * 60 * 1000, fixTimezoneOffsets: runtime.config.fixTimezoneOffsets }),
+      async (mirror) => {
+        if (mirror.enabled && !(mirror.httpUp && mirror.httpsUp)) await checker.checkNow(mirror);
+      },
+    );
     const scheduler = new ScanScheduler(scanner, catalog, () => ({ intervalMs: runtime.config.scanInterval, concurrent: runtime.config.concurrentSync }), log);
     const httpServer = createServer(createRedirector(runtime));
     httpServer.keepAliveTimeout = 5000;
@@ -83,6 +94,7 @@ export class Daemon {
         catalog,
         runtime,
         scanner,
+        checker,
         refresher,
         reload: () => self.daemon!.reload(),
         ready: () => ({
@@ -93,7 +105,7 @@ export class Daemon {
         }),
       }),
     );
-    const daemon = new Daemon(options.config, runtime, store, refresher, scheduler, httpServer, adminServer, log);
+    const daemon = new Daemon(options.config, runtime, store, refresher, scheduler, checker, httpServer, adminServer, log);
     self.daemon = daemon;
     try {
       daemon.addresses.http = await listen(httpServer, config.listenAddress);
@@ -135,6 +147,7 @@ export class Daemon {
     schedule();
     this.scheduleRepository = schedule;
     this.scheduler.start();
+    this.checker.start();
     // GeoIP files replaced on disk (geoipupdate, a package upgrade) are picked up without a reload.
     this.geoTimer = setInterval(() => {
       this.runtime.geo.reopenIfChanged().then(
@@ -182,6 +195,7 @@ export class Daemon {
       clearTimeout(this.repoTimer);
       clearInterval(this.geoTimer);
       this.scheduler.stop();
+      this.checker.stop();
       const closing = [this.httpServer, this.adminServer].map(
         (server) =>
           new Promise<void>((resolve) => {
@@ -196,6 +210,7 @@ export class Daemon {
       }, 10_000);
       await Promise.all(closing);
       clearTimeout(forced);
+      await this.checker.idle();
       await this.refresher.close();
       this.runtime.catalog.stop();
       this.runtime.geo.close();

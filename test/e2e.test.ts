@@ -179,7 +179,7 @@ describe('signpost end to end', { timeout: 180_000 }, () => {
     }
     const list = await cliJSON<MirrorJSON[]>(['list', '--enabled']);
     assert.equal(list.length, 7);
-    assert.ok(list.every((m) => m.state === 'up'));
+    assert.ok(list.every((m) => m.state === 'up'), JSON.stringify(list.map((m) => [m.name, m.state, m.reason])));
   });
 
   it('sends each client to its nearest mirror holding the current file', async () => {

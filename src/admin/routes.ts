@@ -8,6 +8,7 @@ import type { Mirror, MirrorSettings, ScanProtocol } from '../mirrors/mirror.js'
 import { locateMirror } from '../mirrors/locate.js';
 import { MirrorInputError, validateSettingsPatch } from '../mirrors/validate.js';
 import { mirrorView } from '../mirrors/view.js';
+import type { HealthChecker } from '../health/checker.js';
 import type { Runtime } from '../http/runtime.js';
 import type { RepositoryRefresher } from '../repo/refresh.js';
 import { ScanBusyError } from '../scan/mirror-scan.js';
@@ -20,6 +21,7 @@ export interface AdminContext {
   catalog: Catalog;
   runtime: Runtime;
   scanner: MirrorScanner;
+  checker: HealthChecker;
   refresher: RepositoryRefresher;
   /** Re-reads the configuration and GeoIP data; throws (keeping the old ones) when the new config is invalid. */
   reload: () => Promise<void>;
@@ -82,7 +84,7 @@ const authorized = (req: IncomingMessage, token: string): boolean => {
   return a.length === b.length && timingSafeEqual(a, b);
 };
 
-const view = (ctx: AdminContext, m: Mirror) => mirrorView(m, ctx.catalog.mirrorFileCount(m.id));
+const view = (ctx: AdminContext, m: Mirror) => mirrorView(m, ctx.catalog.mirrorFileCount(m.id), ctx.runtime.config.maxMirrorLag);
 
 const addMirror = async (ctx: AdminContext, body: Record<string, unknown>) => {
   const { enable, ...fields } = body;
@@ -114,6 +116,9 @@ const setEnabled = async (ctx: AdminContext, mirror: Mirror, enabled: boolean) =
     await ctx.store.updateMirror(mirror.id, { enabled, stateSince: Date.now() });
     await ctx.store.appendLog(mirror.id, { time: Date.now(), kind: enabled ? 'enabled' : 'disabled', message: `Mirror ${enabled ? 'enabled' : 'disabled'}` });
     await ctx.catalog.settled();
+    // A mirror coming back into service is checked at once rather than at the next round.
+    const current = ctx.catalog.getMirror(mirror.id);
+    if (enabled && current && !(current.httpUp && current.httpsUp)) await ctx.checker.checkNow(current);
   }
   return { mirror: view(ctx, ctx.catalog.getMirror(mirror.id) ?? mirror) };
 };

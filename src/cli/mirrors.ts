@@ -111,7 +111,7 @@ export const listMirrors = async (conn: Connection, filter: { enabled?: boolean;
     const rows = mirrors.map((m) => [
       m.name,
       m.state,
-      ...(filter.state ? [m.since ?? '-', m.reason ?? ''] : []),
+      ...(filter.state ? [m.since ?? '-', [m.reason, ...((m.flags as string[] | undefined) ?? [])].filter(Boolean).join('; ')] : []),
       m.http,
       `${m.country.join(' ') || '?'} (${m.continent || '?'})`,
       String(m.files ?? 0),

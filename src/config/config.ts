@@ -61,6 +61,12 @@ export interface Config {
   workers: number;
   checkTimeout: number;
   healthUpAfter: number;
+  /** Down transitions within this window count as flapping and lengthen the way back. */
+  healthFlapWindow: number;
+  /** Cap on the good checks a flapping mirror needs to come back. */
+  healthMaxUpAfter: number;
+  /** Health checks in flight at once. */
+  checkConcurrency: number;
   maxMirrorLag: number;
   contentCheckInterval: number;
   /** Absolute path of the file the config was read from, '' for built-in defaults. */

@@ -167,6 +167,9 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   Workers: (f, d, r) => { d.config.workers = r.integer(f, 1); },
   CheckTimeout: (f, d, r) => { d.config.checkTimeout = positiveDuration(f, r, SECOND); },
   HealthUpAfter: (f, d, r) => { d.config.healthUpAfter = r.integer(f, 1); },
+  HealthFlapWindow: (f, d, r) => { d.config.healthFlapWindow = nonNegativeDuration(f, r, SECOND); },
+  HealthMaxUpAfter: (f, d, r) => { d.config.healthMaxUpAfter = r.integer(f, 1); },
+  CheckConcurrency: (f, d, r) => { d.config.checkConcurrency = r.integer(f, 1); },
   MaxMirrorLag: (f, d, r) => { d.config.maxMirrorLag = nonNegativeDuration(f, r, SECOND); },
   ContentCheckInterval: (f, d, r) => { d.config.contentCheckInterval = nonNegativeDuration(f, r, SECOND); },
 };

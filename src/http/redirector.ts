@@ -127,6 +127,7 @@ export const createRedirector = (runtime: Runtime) => (req: IncomingMessage, res
     weightDistributionRange: config.weightDistributionRange,
     allowOutdatedFiles: config.allowOutdatedFiles,
     fixTimezoneOffsets: config.fixTimezoneOffsets,
+    maxMirrorLagMs: config.maxMirrorLag,
     purpose: listPage ? 'list' : 'redirect',
     random: Math.random,
   });

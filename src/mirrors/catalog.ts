@@ -24,6 +24,8 @@ export class Catalog {
   private mirrors = new Map<number, Mirror>();
   /** Mirror id → paths it holds (those also in the repository), to drop its copies quickly. */
   private mirrorPaths = new Map<number, string[]>();
+  /** Bumped by each local patch, so a store read that started before it cannot undo it. */
+  private versions = new Map<number, number>();
   private queue: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | undefined;
   private loaded = false;
@@ -66,6 +68,22 @@ export class Catalog {
 
   getMirror(id: number): Mirror | undefined {
     return this.mirrors.get(id);
+  }
+
+  /**
+   * Applies a state change to the request path at once, before the store write that makes it durable (the health
+   * checker's "marked down" is this moment). The store event that follows refreshes the record as usual.
+   */
+  patchMirror(id: number, patch: Partial<Mirror>): void {
+    const current = this.mirrors.get(id);
+    if (!current) return;
+    this.mirrors.set(id, canonicalMirror({ ...current, ...patch }));
+    this.versions.set(id, (this.versions.get(id) ?? 0) + 1);
+  }
+
+  /** Repository paths the mirror holds (its last scan), as the catalog knows them. */
+  mirrorPathList(id: number): readonly string[] {
+    return this.mirrorPaths.get(id) ?? [];
   }
 
   /** Files of the repository a mirror holds, as the catalog knows them. */
@@ -146,7 +164,10 @@ export class Catalog {
   }
 
   private async refreshMirror(id: number): Promise<void> {
+    const version = this.versions.get(id) ?? 0;
     const mirror = await this.store.getMirror(id);
+    // A local patch landed while reading: this read may predate it; the event of its own write follows.
+    if ((this.versions.get(id) ?? 0) !== version) return;
     if (mirror) {
       this.mirrors.set(id, canonicalMirror(mirror));
     } else {

@@ -54,6 +54,12 @@ export interface MirrorState {
   lastModTime: number;
   /** Number of repository files the last successful scan found on the mirror. */
   filesKnown: number;
+  /** How far the mirror's trace file is behind the master's (ms); -1 when unknown. */
+  traceLagMs: number;
+  /** The mirror is in the middle of a sync (Debian's Archive-Update-in-Progress marker, or a scan newer than its trace). */
+  syncing: boolean;
+  /** Scans that failed in a row since the last successful one. */
+  scanFailures: number;
   createdAt: number;
 }
 
@@ -93,11 +99,14 @@ export const defaultSettings = (): Omit<MirrorSettings, 'name' | 'httpURL'> => (
   allowRedirects: 'default',
 });
 
+/** Reason shown for a protocol that no health check has answered yet. */
+export const NOT_CHECKED = 'Not checked yet';
+
 export const initialState = (now: number): MirrorState => ({
-  httpUp: true,
-  httpsUp: true,
-  httpDownReason: '',
-  httpsDownReason: '',
+  httpUp: false,
+  httpsUp: false,
+  httpDownReason: NOT_CHECKED,
+  httpsDownReason: NOT_CHECKED,
   stateSince: now,
   tzOffsetMs: 0,
   lastSync: 0,
@@ -106,6 +115,9 @@ export const initialState = (now: number): MirrorState => ({
   lastSuccessfulSyncPrecisionMs: 1000,
   lastModTime: 0,
   filesKnown: 0,
+  traceLagMs: -1,
+  syncing: false,
+  scanFailures: 0,
   createdAt: now,
 });
 
@@ -150,5 +162,8 @@ export const canonicalMirror = (m: Mirror): Mirror => ({
   lastSuccessfulSyncPrecisionMs: m.lastSuccessfulSyncPrecisionMs,
   lastModTime: m.lastModTime,
   filesKnown: m.filesKnown,
+  traceLagMs: m.traceLagMs,
+  syncing: m.syncing,
+  scanFailures: m.scanFailures,
   createdAt: m.createdAt,
 });

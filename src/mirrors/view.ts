@@ -18,6 +18,16 @@ export const stateOf = (mirror: Mirror): { state: MirrorStateName; reason: strin
   return { state: up === 0 ? 'down' : 'partial', reason: reasons.join('; ') };
 };
 
+/** Conditions worth an operator's eye that do not by themselves take the mirror down. */
+export const flagsOf = (mirror: Mirror, maxLagMs: number, scanFailuresFlag = 3): string[] => {
+  const flags: string[] = [];
+  if (mirror.scanFailures >= scanFailuresFlag) flags.push(`scan failing (${mirror.scanFailures} in a row)`);
+  if (mirror.lastSuccessfulSync === 0) flags.push('never scanned');
+  if (maxLagMs > 0 && mirror.traceLagMs > maxLagMs) flags.push(`lagging (${Math.round(mirror.traceLagMs / 60_000)} min)`);
+  if (mirror.syncing) flags.push('sync in progress');
+  return flags;
+};
+
 const iso = (ms: number): string | null => (ms > 0 ? new Date(ms).toISOString() : null);
 
 export interface MirrorView {
@@ -39,7 +49,7 @@ export interface MirrorView {
   [field: string]: unknown;
 }
 
-export const mirrorView = (mirror: Mirror, filesHeld: number): MirrorView => {
+export const mirrorView = (mirror: Mirror, filesHeld: number, maxLagMs = 0): MirrorView => {
   const { state, reason } = stateOf(mirror);
   const o = offers(mirror);
   return {
@@ -83,6 +93,10 @@ export const mirrorView = (mirror: Mirror, filesHeld: number): MirrorView => {
     scanPrecisionMs: mirror.lastSuccessfulSyncPrecisionMs,
     tzOffsetMs: mirror.tzOffsetMs,
     traceTime: iso(mirror.lastModTime),
+    traceLagMs: mirror.traceLagMs,
+    syncing: mirror.syncing,
+    scanFailures: mirror.scanFailures,
+    flags: flagsOf(mirror, maxLagMs),
     created: iso(mirror.createdAt),
   };
 };

@@ -5,6 +5,15 @@ import type { Store } from '../store/store.js';
 import { redactURL } from './listing.js';
 import type { ScanResult } from './listing.js';
 import { scanMirror } from './scan.js';
+import { detectTimezoneOffset, sample } from './tz-offset.js';
+
+/** Scans failing in a row before a mirror is flagged (shown in `list --state`, logged). */
+export const SCAN_FAILURES_FLAG = 3;
+
+export interface ScanSettings {
+  timeoutMs: number;
+  fixTimezoneOffsets: boolean;
+}
 
 export interface ScanSummary {
   mirror: string;
@@ -23,6 +32,8 @@ export interface ScanSummary {
   partial: boolean;
   warnings: string[];
   enabled: boolean;
+  /** Detected mtime offset applied at selection (FixTimezoneOffsets), ms. */
+  tzOffsetMs: number;
   durationMs: number;
 }
 
@@ -49,7 +60,9 @@ export class MirrorScanner {
   constructor(
     private readonly store: Store,
     private readonly catalog: Catalog,
-    private readonly timeoutMs: () => number,
+    private readonly settings: () => ScanSettings,
+    /** Runs after a successful scan (the health checker checks a mirror that is not up at once); awaited. */
+    private readonly afterScan: (mirror: Mirror) => Promise<void> = async () => undefined,
   ) {}
 
   isScanning(id: number): boolean {
@@ -76,7 +89,7 @@ export class MirrorScanner {
         await this.store.appendLog(mirror.id, { time: Date.now(), kind: 'scan-started', message: `${protocol.toUpperCase()} scan started (${redactURL(url)})` });
         let result: ScanResult;
         try {
-          result = await scanMirror(url, { signal: options.signal, timeoutMs: this.timeoutMs(), onProgress: options.onProgress });
+          result = await scanMirror(url, { signal: options.signal, timeoutMs: this.settings().timeoutMs, onProgress: options.onProgress });
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           errors.push(message);
@@ -84,12 +97,39 @@ export class MirrorScanner {
           if (options.signal?.aborted) break;
           continue;
         }
-        return await this.record(mirror, protocol, url, result, options.enable === true, started);
+        const summary = await this.record(mirror, protocol, url, result, options.enable === true, started);
+        const current = this.catalog.getMirror(mirror.id);
+        if (current) await this.afterScan(current);
+        return summary;
       }
+      await this.countFailure(mirror);
       throw new Error(errors.join('; ') || `${mirror.name}: scan aborted`);
     } finally {
       this.busy.delete(mirror.id);
     }
+  }
+
+  private async countFailure(mirror: Mirror): Promise<void> {
+    const failures = (this.catalog.getMirror(mirror.id)?.scanFailures ?? mirror.scanFailures) + 1;
+    await this.store.updateMirror(mirror.id, { scanFailures: failures });
+    if (failures === SCAN_FAILURES_FLAG) {
+      await this.store.appendLog(mirror.id, { time: Date.now(), kind: 'scan-flagged', message: `Scan failing: ${failures} failures in a row` });
+    }
+    await this.catalog.settled();
+  }
+
+  /** FixTimezoneOffsets: the offset a sample of the mirror's files agrees on, else 0 (and why, for the log). */
+  private timezoneOffset(kept: readonly MirrorFile[], precisionMs: number): { offsetMs: number; note: string } {
+    if (!this.settings().fixTimezoneOffsets) return { offsetMs: 0, note: '' };
+    const drawn = sample(kept, 100);
+    const pairs = [];
+    for (const copy of drawn) {
+      const local = this.catalog.getFile(copy.path)?.file;
+      if (local && copy.mtimeMs !== 0 && copy.size === local.size) pairs.push({ localMs: local.mtimeMs, mirrorMs: copy.mtimeMs });
+    }
+    const guess = detectTimezoneOffset(pairs, drawn.length, precisionMs);
+    if ('reason' in guess) return { offsetMs: 0, note: guess.reason };
+    return { offsetMs: guess.offsetMs, note: guess.offsetMs !== 0 ? `corrected timezone offset: ${guess.offsetMs} ms` : '' };
   }
 
   private async record(mirror: Mirror, protocol: ScanProtocol, url: string, result: ScanResult, enable: boolean, started: number): Promise<ScanSummary> {
@@ -104,8 +144,11 @@ export class MirrorScanner {
       }
     }
     const counts = await this.store.replaceMirrorFiles(mirror.id, kept);
+    const tz = this.timezoneOffset(kept, result.precisionMs);
     const now = Date.now();
     const updated = await this.store.updateMirror(mirror.id, {
+      tzOffsetMs: tz.offsetMs,
+      scanFailures: 0,
       lastSuccessfulSync: now,
       lastSuccessfulSyncProtocol: protocol,
       lastSuccessfulSyncPrecisionMs: result.precisionMs,
@@ -126,6 +169,7 @@ export class MirrorScanner {
       partial: result.partial,
       warnings: result.warnings,
       enabled: updated.enabled,
+      tzOffsetMs: tz.offsetMs,
       durationMs: now - started,
     };
     const skippedNote =
@@ -133,7 +177,7 @@ export class MirrorScanner {
     await this.store.appendLog(mirror.id, {
       time: now,
       kind: 'scan-completed',
-      message: `Scan completed: ${summary.listed} files (${summary.known} known), ${summary.removed} removed${skippedNote}`,
+      message: `Scan completed: ${summary.listed} files (${summary.known} known), ${summary.removed} removed${skippedNote}${tz.note ? ` (${tz.note})` : ''}`,
     });
     if (enable && !mirror.enabled) await this.store.appendLog(mirror.id, { time: now, kind: 'enabled', message: 'Mirror enabled' });
     await this.catalog.settled();

@@ -20,6 +20,7 @@ interface Case {
   tls?: TLSRequirement;
   rules?: AllowOutdatedRule[];
   fixTimezoneOffsets?: boolean;
+  maxMirrorLagMs?: number;
   reason: string;
 }
 
@@ -29,7 +30,7 @@ const run = (c: Case): string =>
     copyOf(file, c.copy),
     c.client ?? client,
     c.tls ?? 'any',
-    fileCheck(file, c.rules ?? [], c.fixTimezoneOffsets ?? false),
+    fileCheck(file, c.rules ?? [], c.fixTimezoneOffsets ?? false, c.maxMirrorLagMs ?? 0),
   );
 
 const table = (cases: Case[]): void => {
@@ -229,6 +230,21 @@ describe('FixTimezoneOffsets (mirrorbits.md §14.1 matrix: the mirror lists time
     { name: 'offset 0, option on', copy: behind, fixTimezoneOffsets: true, reason: 'Mod time mismatch (diff: 1h0m0s)' },
     { name: 'offset 1 h, option off', copy: behind, mirror: { tzOffsetMs: 3_600_000 }, reason: 'Mod time mismatch (diff: 1h0m0s)' },
     { name: 'offset 1 h, option on', copy: behind, mirror: { tzOffsetMs: 3_600_000 }, fixTimezoneOffsets: true, reason: '' },
+  ]);
+});
+
+describe('freshness: lagging and syncing mirrors (file changed at NOW)', () => {
+  const hour = 3_600_000;
+  table([
+    { name: 'lag unknown', mirror: { traceLagMs: -1, lastModTime: NOW - 5 * hour }, maxMirrorLagMs: hour, reason: '' },
+    { name: 'lag within the maximum', mirror: { traceLagMs: hour / 2, lastModTime: NOW - hour / 2 }, maxMirrorLagMs: hour, reason: '' },
+    { name: 'lag beyond, file changed after the trace', mirror: { traceLagMs: 3 * hour, lastModTime: NOW - 3 * hour }, maxMirrorLagMs: hour, reason: 'Lagging (trace 3h0m0s behind)' },
+    { name: 'lag beyond, file older than the trace', mirror: { traceLagMs: 3 * hour, lastModTime: NOW + 1000 }, maxMirrorLagMs: hour, reason: '' },
+    { name: 'lag beyond but MaxMirrorLag off', mirror: { traceLagMs: 3 * hour, lastModTime: NOW - 3 * hour }, maxMirrorLagMs: 0, reason: '' },
+    { name: 'syncing, file changed after the trace', mirror: { syncing: true, lastModTime: NOW - 1000 }, reason: 'Sync in progress' },
+    { name: 'syncing, file older than the trace', mirror: { syncing: true, lastModTime: NOW + 1000 }, reason: '' },
+    { name: 'syncing without a trace: the last scan vouches', mirror: { syncing: true, lastModTime: 0, lastSuccessfulSync: NOW - 1000 }, reason: 'Sync in progress' },
+    { name: 'size mismatch comes first', mirror: { syncing: true, lastModTime: NOW - 1000 }, copy: { size: 1 }, reason: 'File size mismatch' },
   ]);
 });
 

@@ -15,16 +15,18 @@ export interface FileCheck {
   /** How much older than the repository a mirror's copy may be (0 = exact match at the mirror's precision). */
   maxOutdatedMs: number;
   fixTimezoneOffsets: boolean;
+  /** MaxMirrorLag: a mirror whose trace is further behind is not trusted for files changed since its trace (0 = off). */
+  maxMirrorLagMs: number;
 }
 
 /** The first AllowOutdatedFiles rule whose prefix starts the path decides; rules are checked in order. */
-export function fileCheck(file: RepoFile, rules: readonly AllowOutdatedRule[], fixTimezoneOffsets: boolean): FileCheck {
+export function fileCheck(file: RepoFile, rules: readonly AllowOutdatedRule[], fixTimezoneOffsets: boolean, maxMirrorLagMs = 0): FileCheck {
   for (const rule of rules) {
     if (file.path.startsWith(rule.prefix)) {
-      return { file, checkSize: false, maxOutdatedMs: rule.minutes * 60_000, fixTimezoneOffsets };
+      return { file, checkSize: false, maxOutdatedMs: rule.minutes * 60_000, fixTimezoneOffsets, maxMirrorLagMs };
     }
   }
-  return { file, checkSize: true, maxOutdatedMs: 0, fixTimezoneOffsets };
+  return { file, checkSize: true, maxOutdatedMs: 0, fixTimezoneOffsets, maxMirrorLagMs };
 }
 
 // Go's Time.Truncate counts from 1 January of year 1, not from the Unix epoch; for a precision that does
@@ -110,6 +112,16 @@ export function filterReason(
     );
     const delta = truncateTime(file.mtimeMs, precision) - mirrorTime;
     if (delta < 0 || delta > check.maxOutdatedMs) return `Mod time mismatch (diff: ${goDuration(delta)})`;
+  }
+  // Freshness (Signpost): a mirror mid-sync, or lagging beyond MaxMirrorLag, is not trusted for files that changed
+  // after the state its trace file vouches for, even when its last scan listed them.
+  if (mirror.syncing || (check.maxMirrorLagMs > 0 && mirror.traceLagMs > check.maxMirrorLagMs)) {
+    const vouched = mirror.lastModTime > 0 ? mirror.lastModTime : mirror.lastSuccessfulSync;
+    if (file.mtimeMs > vouched) {
+      return check.maxMirrorLagMs > 0 && mirror.traceLagMs > check.maxMirrorLagMs
+        ? `Lagging (trace ${goDuration(mirror.traceLagMs)} behind)`
+        : 'Sync in progress';
+    }
   }
 
   if (mirror.continentOnly && (!client.valid || client.continentCode !== mirror.continentCode)) {

@@ -13,7 +13,8 @@ let nextId = 1;
  */
 export const testMirror = (overrides: Partial<Mirror> & { name: string }): Mirror => {
   const d = defaultSettings();
-  const s = initialState(0);
+  // Test mirrors are checked and up unless a test says otherwise.
+  const s = { ...initialState(0), httpUp: true, httpsUp: true, httpDownReason: "", httpsDownReason: "" };
   const mirror: Mirror = {
     id: nextId++,
     name: overrides.name,
@@ -51,6 +52,9 @@ export const testMirror = (overrides: Partial<Mirror> & { name: string }): Mirro
     lastSuccessfulSyncPrecisionMs: s.lastSuccessfulSyncPrecisionMs,
     lastModTime: s.lastModTime,
     filesKnown: s.filesKnown,
+    traceLagMs: s.traceLagMs,
+    syncing: s.syncing,
+    scanFailures: s.scanFailures,
     createdAt: s.createdAt,
   };
   return Object.assign(mirror, overrides);

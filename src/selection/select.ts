@@ -40,7 +40,7 @@ export function selectMirrors(
   const distances: number[] = [];
   // Mirrorbits refuses to compare against a repository time it does not know; the caller falls back.
   const invalidFile = file.mtimeMs === 0;
-  const check = fileCheck(file, options.allowOutdatedFiles, options.fixTimezoneOffsets);
+  const check = fileCheck(file, options.allowOutdatedFiles, options.fixTimezoneOffsets, options.maxMirrorLagMs ?? 0);
   const located = client.valid;
 
   for (let i = 0; i < candidates.length; i++) {

@@ -15,6 +15,8 @@ export interface SelectionOptions {
   weightDistributionRange: number;
   allowOutdatedFiles: readonly AllowOutdatedRule[];
   fixTimezoneOffsets: boolean;
+  /** MaxMirrorLag in ms (0 or absent = off). */
+  maxMirrorLagMs?: number;
   /** 'redirect': weighted random order of the eligible mirrors, truncated (Mirrorbits: min(5,k)); 'list': all accepted mirrors by score with share %. */
   purpose: 'redirect' | 'list';
   /** Uniform in [0, 1); injected so tests are deterministic. */

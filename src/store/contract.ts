@@ -66,6 +66,9 @@ const fullState = (): MirrorState => ({
   lastSuccessfulSyncPrecisionMs: 60_000,
   lastModTime: NOW - 4,
   filesKnown: 123_456,
+  traceLagMs: 7_200_000,
+  syncing: true,
+  scanFailures: 3,
   createdAt: NOW - 5,
 });
 

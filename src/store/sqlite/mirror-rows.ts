@@ -46,6 +46,9 @@ const columns: { [K in Field]: { column: string; kind: KindOf<Record_[K]> } } = 
   lastSuccessfulSyncPrecisionMs: { column: 'last_successful_sync_precision_ms', kind: 'number' },
   lastModTime: { column: 'last_mod_time', kind: 'number' },
   filesKnown: { column: 'files_known', kind: 'number' },
+  traceLagMs: { column: 'trace_lag_ms', kind: 'number' },
+  syncing: { column: 'syncing', kind: 'boolean' },
+  scanFailures: { column: 'scan_failures', kind: 'number' },
   createdAt: { column: 'created_at', kind: 'number' },
 };
 

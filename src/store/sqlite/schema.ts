@@ -85,6 +85,12 @@ const migrations: readonly string[] = [
   );
   CREATE INDEX logs_by_mirror ON logs (mirror_id, id);
   `,
+  // 2: freshness (trace lag, sync in progress) and scan failure counts.
+  `
+  ALTER TABLE mirrors ADD COLUMN trace_lag_ms INTEGER NOT NULL DEFAULT -1;
+  ALTER TABLE mirrors ADD COLUMN syncing INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE mirrors ADD COLUMN scan_failures INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** The schema version this code writes. */
