@@ -20,6 +20,7 @@ const DE = '2a02:d180::1';
 
 interface View {
   name: string;
+  enabled: boolean;
   state: string;
   reason: string | null;
   tzOffsetMs: number;
@@ -50,6 +51,8 @@ describe('mirror health and freshness', { timeout: 240_000 }, () => {
   let daemon: RunningSignpost;
   let httpPort = 0;
   const repo = join(tmp.path, 'repo');
+  const config = join(tmp.path, 'signpost.yaml');
+  let configText = '';
   const now = Date.now();
 
   const view = async (name: string): Promise<View> => cliJSON<View>(['show', name]);
@@ -96,10 +99,7 @@ describe('mirror health and freshness', { timeout: 240_000 }, () => {
 
     httpPort = await freePort();
     const adminPort = await freePort();
-    const config = join(tmp.path, 'signpost.yaml');
-    writeFileSync(
-      config,
-      [
+    configText = [
         `Repository: ${repo}`,
         `DatabasePath: ${join(tmp.path, 'signpost.db')}`,
         `ListenAddress: 127.0.0.1:${httpPort}`,
@@ -118,8 +118,8 @@ describe('mirror health and freshness', { timeout: 240_000 }, () => {
         'DisallowRedirects: true',
         'FixTimezoneOffsets: true',
         '',
-      ].join('\n'),
-    );
+      ].join('\n');
+    writeFileSync(config, configText);
     daemon = await startSignpost(config, adminPort);
     process.env.SIGNPOST_CONFIG = config;
     for (const [name, [country, lat, lon]] of Object.entries(place)) {
@@ -265,5 +265,19 @@ describe('mirror health and freshness', { timeout: 240_000 }, () => {
     const doc = JSON.parse((await http(httpPort, `/pub/f05.bin?fromip=${GB}`, { Accept: 'application/json' })).body) as { MirrorList: { Name: string }[]; ExcludedList?: { Name: string }[] };
     assert.ok(![...doc.MirrorList, ...(doc.ExcludedList ?? [])].some((m) => m.Name === 'ghost'));
     assert.notEqual(await where(GB, '/pub/f05.bin'), 'ghost');
+  });
+
+  it('with DisableOnMissingFile, a mirror that answers 404 is also disabled', async () => {
+    writeFileSync(config, `${configText}DisableOnMissingFile: true\n`);
+    assert.equal((await cli(['reload'])).code, 0);
+    mirrors.missing!.behaviour = 'missing';
+    const v = await until('missing disabled', async () => {
+      const current = await view('missing');
+      return current.enabled ? undefined : current;
+    });
+    assert.equal(v.state, 'disabled');
+    assert.ok((await logs('missing')).some((e) => /^Mirror disabled: \/pub\/.* is missing \(DisableOnMissingFile\)$/.test(e.message)));
+    writeFileSync(config, configText);
+    assert.equal((await cli(['reload'])).code, 0);
   });
 });
