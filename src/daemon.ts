@@ -15,6 +15,12 @@ import { Catalog } from './mirrors/catalog.js';
 import { RepositoryRefresher } from './repo/refresh.js';
 import { MirrorScanner } from './scan/mirror-scan.js';
 import { ScanScheduler } from './scan/scheduler.js';
+import { DownloadCounter } from './stats/counter.js';
+import { DownloadLog } from './stats/download-log.js';
+import { StatsFlusher } from './stats/flusher.js';
+import { Metrics } from './stats/metrics.js';
+import { RangeDedup } from './stats/range-dedup.js';
+import { mirrorView } from './mirrors/view.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
 import { VERSION } from './version.js';
@@ -52,6 +58,7 @@ export class Daemon {
     private readonly refresher: RepositoryRefresher,
     private readonly scheduler: ScanScheduler,
     private readonly checker: HealthChecker,
+    private readonly flusher: StatsFlusher,
     private readonly httpServer: Server,
     private readonly adminServer: Server,
     private readonly log: Log,
@@ -70,9 +77,34 @@ export class Daemon {
     }
     const catalog = new Catalog(store);
     await catalog.start();
-    const runtime: Runtime = { config, geo, trustedProxies: new CidrSet(config.trustedProxies), catalog, version: VERSION };
+    const counter = new DownloadCounter();
+    const flusher = new StatsFlusher(counter, store, { retentionDays: Math.floor(config.statsRetention / 86_400_000), log });
+    const metrics = new Metrics({
+      mirrorsByState: () => {
+        const counts: Record<string, number> = { up: 0, down: 0, partial: 0, disabled: 0 };
+        for (const m of catalog.listMirrors()) {
+          const state = mirrorView(m, 0).state;
+          counts[state] = (counts[state] ?? 0) + 1;
+        }
+        return counts;
+      },
+      files: () => catalog.fileCount,
+      flushLagSeconds: () => flusher.flushLagMs() / 1000,
+    });
+    const runtime: Runtime = {
+      config,
+      geo,
+      trustedProxies: new CidrSet(config.trustedProxies),
+      catalog,
+      version: VERSION,
+      store,
+      counter,
+      dedup: new RangeDedup(config.sameDownloadInterval * 1000),
+      metrics,
+      downloadLog: config.logDir ? new DownloadLog(config.logDir) : undefined,
+    };
     const refresher = new RepositoryRefresher(store, catalog, () => ({ root: runtime.config.repository, hashes: runtime.config.hashes }));
-    const checker = new HealthChecker(store, catalog, () => runtime.config, log);
+    const checker = new HealthChecker(store, catalog, () => runtime.config, log, Math.random, metrics);
     // After a successful scan of a mirror that is not up, check it at once (the scan answer waits for it).
     const scanner = new MirrorScanner(
       store,
@@ -81,6 +113,7 @@ export class Daemon {
       async (mirror) => {
         if (mirror.enabled && !(mirror.httpUp && mirror.httpsUp)) await checker.checkNow(mirror);
       },
+      metrics,
     );
     const scheduler = new ScanScheduler(scanner, catalog, () => ({ intervalMs: runtime.config.scanInterval, concurrent: runtime.config.concurrentSync }), log);
     const httpServer = createServer(createRedirector(runtime));
@@ -105,7 +138,7 @@ export class Daemon {
         }),
       }),
     );
-    const daemon = new Daemon(options.config, runtime, store, refresher, scheduler, checker, httpServer, adminServer, log);
+    const daemon = new Daemon(options.config, runtime, store, refresher, scheduler, checker, flusher, httpServer, adminServer, log);
     self.daemon = daemon;
     try {
       daemon.addresses.http = await listen(httpServer, config.listenAddress);
@@ -148,6 +181,7 @@ export class Daemon {
     this.scheduleRepository = schedule;
     this.scheduler.start();
     this.checker.start();
+    this.flusher.start();
     // GeoIP files replaced on disk (geoipupdate, a package upgrade) are picked up without a reload.
     this.geoTimer = setInterval(() => {
       this.runtime.geo.reopenIfChanged().then(
@@ -183,13 +217,25 @@ export class Daemon {
     for (const key of ['listenAddress', 'adminListenAddress', 'store', 'databasePath'] as const) {
       if (old[key] !== next[key]) this.log(`reload: ${key} changed; it takes effect at the next restart`);
     }
+    if (old.sameDownloadInterval !== next.sameDownloadInterval) this.runtime.dedup = new RangeDedup(next.sameDownloadInterval * 1000);
+    if (old.logDir !== next.logDir) {
+      await this.runtime.downloadLog?.close();
+      this.runtime.downloadLog = next.logDir ? new DownloadLog(next.logDir) : undefined;
+    } else {
+      await this.runtime.downloadLog?.reopen();
+    }
     this.runtime.config = next;
     this.runtime.trustedProxies = trusted;
     this.scheduleRepository();
     this.log(`configuration reloaded from ${next.source || '(built-in defaults)'}`);
   }
 
-  /** Stops accepting, finishes answers in flight, stops background work, closes the store. */
+  /** SIGUSR1: reopen the download log after logrotate moved it. */
+  async reopenLogs(): Promise<void> {
+    await this.runtime.downloadLog?.reopen();
+  }
+
+  /** Stops accepting, finishes answers in flight, stops background work, flushes counters, closes the store. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       clearTimeout(this.repoTimer);
@@ -211,6 +257,8 @@ export class Daemon {
       await Promise.all(closing);
       clearTimeout(forced);
       await this.checker.idle();
+      await this.flusher.stop();
+      await this.runtime.downloadLog?.close();
       await this.refresher.close();
       this.runtime.catalog.stop();
       this.runtime.geo.close();

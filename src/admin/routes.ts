@@ -13,6 +13,7 @@ import type { Runtime } from '../http/runtime.js';
 import type { RepositoryRefresher } from '../repo/refresh.js';
 import { ScanBusyError } from '../scan/mirror-scan.js';
 import type { MirrorScanner } from '../scan/mirror-scan.js';
+import { parsePeriod, utcDay } from '../stats/day.js';
 import { NameTakenError, NotFoundError } from '../store/store.js';
 import type { Store } from '../store/store.js';
 
@@ -164,25 +165,51 @@ const routes: [string, RegExp, Handler][] = [
     if (ip === undefined) throw new HttpError(400, `"${raw!.slice(0, 64)}" is not an IP address`);
     return { ...ctx.runtime.geo.lookup(ip), sources: ctx.runtime.geo.sources() };
   }],
+  ['GET', /^\/api\/stats\/files$/, async (ctx, _req, _m, url) => fileStats(ctx, url)],
+  ['GET', /^\/api\/stats\/mirrors$/, async (ctx, _req, _m, url) => mirrorStats(ctx, undefined, url)],
+  ['GET', /^\/api\/stats\/mirrors\/([^/]+)$/, async (ctx, _req, [ref], url) => mirrorStats(ctx, ref!, url)],
   ['POST', /^\/api\/reload$/, async (ctx) => {
     await ctx.reload();
     return { reloaded: true, config: ctx.runtime.config.source || '(built-in defaults)' };
   }],
 ];
 
-const metrics = (ctx: AdminContext): string => {
-  const mirrors = ctx.catalog.listMirrors();
-  const lines = [
-    '# HELP signpost_files Files in the repository index.',
-    '# TYPE signpost_files gauge',
-    `signpost_files ${ctx.catalog.fileCount}`,
-    '# HELP signpost_mirrors Mirrors by state.',
-    '# TYPE signpost_mirrors gauge',
-  ];
-  const counts: Record<string, number> = { up: 0, down: 0, partial: 0, disabled: 0 };
-  for (const m of mirrors) counts[view(ctx, m).state] = (counts[view(ctx, m).state] ?? 0) + 1;
-  for (const [state, n] of Object.entries(counts)) lines.push(`signpost_mirrors{state="${state}"} ${n}`);
-  return `${lines.join('\n')}\n`;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** `from`/`to` query parameters (YYYY-MM-DD, inclusive), today by default. */
+const dayRange = (url: URL): { from: string; to: string } => {
+  const today = utcDay(Date.now());
+  const from = url.searchParams.get('from') ?? url.searchParams.get('to') ?? today;
+  const to = url.searchParams.get('to') ?? (url.searchParams.has('from') ? today : from);
+  for (const [name, value] of [['from', from], ['to', to]] as const) {
+    if (!DAY.test(value) || parsePeriod(value) !== value) throw new HttpError(400, `${name}: expected a date YYYY-MM-DD, got "${value.slice(0, 40)}"`);
+  }
+  if (from > to) throw new HttpError(400, `from (${from}) is after to (${to})`);
+  return { from, to };
+};
+
+const fileStats = async (ctx: AdminContext, url: URL) => {
+  const pattern = url.searchParams.get('pattern') ?? '';
+  if (pattern.length > 256) throw new HttpError(400, 'pattern: longer than 256 characters');
+  let regex: RegExp;
+  try {
+    regex = new RegExp(pattern);
+  } catch (error) {
+    throw new HttpError(400, `pattern: not a valid regular expression (${(error as Error).message})`);
+  }
+  const range = dayRange(url);
+  const all = await ctx.store.fileDownloadsBetween(range.from, range.to);
+  const files = [...all].filter(([path]) => regex.test(path)).map(([path, downloads]) => ({ path, downloads })).sort((a, b) => b.downloads - a.downloads || a.path.localeCompare(b.path));
+  return { ...range, pattern, files, total: files.reduce((sum, f) => sum + f.downloads, 0) };
+};
+
+const mirrorStats = async (ctx: AdminContext, ref: string | undefined, url: URL) => {
+  const range = dayRange(url);
+  const counts = await ctx.store.mirrorDownloadsBetween(range.from, range.to);
+  const mirrors = ref === undefined ? ctx.catalog.listMirrors() : [findMirror(ctx.catalog, ref)];
+  const rows = mirrors.map((m) => ({ mirror: m.name, downloads: counts.get(m.id)?.count ?? 0, bytes: counts.get(m.id)?.bytes ?? 0 }));
+  if (ref === undefined && counts.has(0)) rows.push({ mirror: 'fallback', downloads: counts.get(0)!.count, bytes: counts.get(0)!.bytes });
+  return ref === undefined ? { ...range, mirrors: rows.sort((a, b) => b.downloads - a.downloads) } : { ...range, ...rows[0]! };
 };
 
 export const createAdminHandler = (ctx: AdminContext) => async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -194,9 +221,9 @@ export const createAdminHandler = (ctx: AdminContext) => async (req: IncomingMes
       return send(res, Object.values(checks).every(Boolean) ? 200 : 503, checks);
     }
     if (req.method === 'GET' && url.pathname === '/metrics') {
-      const text = metrics(ctx);
-      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
-      return void res.end(text);
+      const { contentType, body } = await ctx.runtime.metrics.text();
+      res.writeHead(200, { 'Content-Type': contentType });
+      return void res.end(body);
     }
     if (!authorized(req, ctx.runtime.config.adminToken)) throw new HttpError(401, 'missing or wrong admin token (--token, SIGNPOST_TOKEN or AdminToken)');
     let path: string;

@@ -26,4 +26,7 @@ export const serveUntilSignal = (daemon: Daemon, onStop?: () => Promise<void>): 
     process.on('SIGHUP', () => {
       daemon.reload().catch(() => undefined); // reload() logs why it refused
     });
+    process.on('SIGUSR1', () => {
+      daemon.reopenLogs().catch((error: unknown) => stderrLog(`cannot reopen the download log: ${(error as Error).message}`));
+    });
   });

@@ -9,6 +9,7 @@ import { runDemo } from './demo.js';
 import { mirrorFields, mirrorOptions } from './mirror-options.js';
 import { addMirror, editMirror, listMirrors, removeMirror, setEnabled, showLogs, showMirror } from './mirrors.js';
 import { refresh, scan } from './scan.js';
+import { exportCommand, stats } from './stats.js';
 
 const USAGE = `usage: signpost COMMAND [options]
 
@@ -23,6 +24,8 @@ const USAGE = `usage: signpost COMMAND [options]
   scan     NAME|--all [--enable] [--protocol rsync|ftp|http] [--json]
   refresh  [--rehash] [--json]                   rescan the local repository now
   logs     NAME [-n N]                           a mirror's event log
+  stats    file PATTERN | mirror NAME [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]
+  export   [--format mirmon|json|csv]            the mirror list for other tools
   geo      IP                                    what the GeoIP data says about an address
   reload                                         reload config and GeoIP data
   version
@@ -56,6 +59,8 @@ const COMMANDS: Record<string, Options> = {
   scan: { all: { type: 'boolean' }, enable: { type: 'boolean' }, protocol: { type: 'string' } },
   refresh: { rehash: { type: 'boolean' } },
   logs: { n: { type: 'string', short: 'n' } },
+  stats: { from: { type: 'string' }, to: { type: 'string' } },
+  export: { format: { type: 'string' } },
   geo: {},
   reload: {},
   version: {},
@@ -149,6 +154,12 @@ export const main = async (rawArgv: string[]): Promise<number> => {
         await showLogs(conn(), one(positionals, command), n, json);
         return 0;
       }
+      case 'stats':
+        await stats(conn(), positionals, { from: str('from'), to: str('to') }, json);
+        return 0;
+      case 'export':
+        await exportCommand(conn(), str('format') ?? (json ? 'json' : 'mirmon'));
+        return 0;
       case 'geo': {
         const ip = one(positionals, command, 'IP address');
         const where = await call<Record<string, unknown>>(conn(), 'GET', `/api/geo/${encodeURIComponent(ip)}`);

@@ -67,6 +67,8 @@ export interface Config {
   healthMaxUpAfter: number;
   /** Health checks in flight at once. */
   checkConcurrency: number;
+  /** Daily download counters older than this are pruned; months, years and totals are kept (0 = keep forever). */
+  statsRetention: number;
   maxMirrorLag: number;
   contentCheckInterval: number;
   /** Absolute path of the file the config was read from, '' for built-in defaults. */

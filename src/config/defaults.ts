@@ -50,6 +50,7 @@ export const defaultConfig = (cwd: string = process.cwd()): Config => ({
   healthFlapWindow: 60 * 60 * SECOND,
   healthMaxUpAfter: 16,
   checkConcurrency: 16,
+  statsRetention: 400 * 24 * 60 * 60 * SECOND,
   maxMirrorLag: 24 * 60 * MINUTE,
   contentCheckInterval: 60 * MINUTE,
   source: '',

@@ -170,6 +170,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   HealthFlapWindow: (f, d, r) => { d.config.healthFlapWindow = nonNegativeDuration(f, r, SECOND); },
   HealthMaxUpAfter: (f, d, r) => { d.config.healthMaxUpAfter = r.integer(f, 1); },
   CheckConcurrency: (f, d, r) => { d.config.checkConcurrency = r.integer(f, 1); },
+  StatsRetention: (f, d, r) => { d.config.statsRetention = nonNegativeDuration(f, r, SECOND); },
   MaxMirrorLag: (f, d, r) => { d.config.maxMirrorLag = nonNegativeDuration(f, r, SECOND); },
   ContentCheckInterval: (f, d, r) => { d.config.contentCheckInterval = nonNegativeDuration(f, r, SECOND); },
 };

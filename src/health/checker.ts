@@ -10,6 +10,7 @@ import { NOT_CHECKED } from '../mirrors/mirror.js';
 import type { RepoFile } from '../repo/file.js';
 import { parseTraceFile } from '../repo/trace.js';
 import { truncateTime } from '../selection/filter.js';
+import type { Metrics } from '../stats/metrics.js';
 import type { Store } from '../store/store.js';
 import { verifyContent } from './content.js';
 import { applyCheck, freshHealth, requiredGoodChecks } from './hysteresis.js';
@@ -59,6 +60,7 @@ export class HealthChecker {
     private readonly config: () => Config,
     private readonly log: Log,
     private readonly random: () => number = Math.random,
+    private readonly metrics?: Pick<Metrics, 'check'>,
   ) {}
 
   start(tickMs = 200): void {
@@ -148,6 +150,7 @@ export class HealthChecker {
     const probes = await Promise.all(protocols.map((p) => probeFile(baseURL(mirror, p) + relative, file.size, opts)));
     if (this.controller.signal.aborted) return { mirror: mirror.name, results: {}, skipped: 'stopping' };
     const results = new Map<Protocol, ProbeResult>(protocols.map((p, i) => [p, probes[i]!]));
+    for (const [p, r] of results) this.metrics?.check(p, r.ok, r.durationMs / 1000, mirror.name);
     const working = protocols.find((p) => results.get(p)!.ok);
 
     // Content: due every ContentCheckInterval, and at every check while a mismatch stands.

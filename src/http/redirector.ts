@@ -3,8 +3,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { normalizeIP } from '../geo/ip.js';
 import type { ClientLocation } from '../geo/location.js';
 import type { CatalogFile } from '../mirrors/catalog.js';
+import type { Mirror } from '../mirrors/mirror.js';
 import type { RepoFile } from '../repo/file.js';
 import { rankFallbacks, selectMirrors } from '../selection/select.js';
+import { parsePeriod, periodsOf, utcDay } from '../stats/day.js';
+import type { Outcome } from '../stats/metrics.js';
 import type { Candidate, Selection, TLSRequirement } from '../selection/select.js';
 import { clientAddress } from './client-address.js';
 import { clientInfoJSON, fileInfoJSON, mirrorJSON } from './mirror-json.js';
@@ -68,26 +71,77 @@ const wantsJSON = (runtime: Runtime, req: IncomingMessage): boolean => {
   return String(req.headers.accept ?? '').includes('application/json');
 };
 
+const STATS_TYPE = 'application/json; charset=utf-8';
+
+/** `?stats` and `?stats=YYYY[-MM[-DD]]`: Mirrorbits' JSON shapes, read from the store (not the redirect path). */
+const respondStats = async (runtime: Runtime, res: ServerResponse, path: string, value: string, head: boolean): Promise<void> => {
+  if (value === '') {
+    const day = utcDay(Date.now());
+    const [today, month, year, total] = periodsOf(day) as [string, string, string, string];
+    const counts = await runtime.store.fileDownloads(path, [today, month, year, total]);
+    const doc = { Today: counts[today] ?? 0, Month: counts[month] ?? 0, Year: counts[year] ?? 0, Total: counts[total] ?? 0 };
+    return body(res, 200, STATS_TYPE, `${JSON.stringify(doc, null, 4)}\n`, head);
+  }
+  const period = parsePeriod(value);
+  if (period === undefined) return plain(res, 400, 'Invalid period: expected YYYY, YYYY-MM or YYYY-MM-DD', head);
+  const counts = await runtime.store.fileDownloads(path, [period]);
+  body(res, 200, STATS_TYPE, `${JSON.stringify({ Period: period, Downloads: counts[period] ?? 0 }, null, 4)}\n`, head);
+};
+
 /** Builds the request handler; `runtime` is read at each request, so a reload takes effect at once. */
 export const createRedirector = (runtime: Runtime) => (req: IncomingMessage, res: ServerResponse): void => {
+  const started = process.hrtime.bigint();
+  let outcome: Outcome = 'error';
+  res.once('finish', () => runtime.metrics.answered(outcome, started));
+  try {
+    outcome = handle(runtime, req, res);
+  } catch (error) {
+    outcome = 'error';
+    if (!res.headersSent) plain(res, 500, `Internal error: ${(error as Error).message}`, req.method === 'HEAD');
+    else res.destroy();
+  }
+};
+
+const statusOutcome = (status: number): Outcome => (status === 403 ? 'forbidden' : status === 404 ? 'not_found' : status >= 500 ? 'error' : 'bad_request');
+
+/** Answers one request and says what kind of answer it was (for /metrics). */
+const handle = (runtime: Runtime, req: IncomingMessage, res: ServerResponse): Outcome => {
   res.setHeader('Server', `Signpost/${runtime.version}`);
   const head = req.method === 'HEAD';
   if (req.method !== 'GET' && !head) {
     res.setHeader('Allow', 'GET, HEAD');
-    return plain(res, 405, 'Method Not Allowed', false);
+    plain(res, 405, 'Method Not Allowed', false);
+    return 'bad_request';
   }
   const parsed = parseRequestPath(req.url ?? '/');
-  if (!parsed.ok) return plain(res, parsed.status, parsed.message, head);
+  if (!parsed.ok) {
+    plain(res, parsed.status, parsed.message, head);
+    return statusOutcome(parsed.status);
+  }
   const params = new URLSearchParams(parsed.query);
 
-  if (params.has('stats') || params.has('mirrorstats')) {
-    return plain(res, 501, 'Statistics are not available yet in this version of Signpost', head);
+  if (params.has('mirrorstats')) {
+    plain(res, 501, 'The mirror statistics page is not available yet in this version of Signpost', head);
+    return 'error';
   }
 
   const resolved = runtime.catalog.resolve(parsed.path);
-  if (resolved.kind === 'forbidden') return plain(res, 403, 'Forbidden', head);
-  if (resolved.kind === 'missing') return plain(res, 404, 'Not Found', head);
+  if (resolved.kind === 'forbidden') {
+    plain(res, 403, 'Forbidden', head);
+    return 'forbidden';
+  }
+  if (resolved.kind === 'missing') {
+    plain(res, 404, 'Not Found', head);
+    return 'not_found';
+  }
   const file = resolved.entry.file;
+
+  if (params.has('stats')) {
+    respondStats(runtime, res, file.path, params.get('stats') ?? '', head).catch((error: unknown) => {
+      if (!res.headersSent) plain(res, 500, `Cannot read statistics: ${(error as Error).message}`, head);
+    });
+    return 'stats';
+  }
 
   const ims = req.headers['if-modified-since'];
   if (ims && file.mtimeMs > 0) {
@@ -95,21 +149,27 @@ export const createRedirector = (runtime: Runtime) => (req: IncomingMessage, res
     const mtime = Math.floor(file.mtimeMs / 1000) * 1000;
     if (!Number.isNaN(since) && mtime <= since) {
       res.writeHead(304, { 'Last-Modified': new Date(mtime).toUTCString() });
-      return void res.end();
+      res.end();
+      return 'not_modified';
     }
   }
 
   for (const algo of ['md5', 'sha1', 'sha256'] as const) {
     if (!params.has(algo)) continue;
     const hex = file[algo];
-    if (!hex) return plain(res, 404, 'Hash type not supported', head);
+    if (!hex) {
+      plain(res, 404, 'Hash type not supported', head);
+      return 'not_found';
+    }
     const name = file.path.slice(file.path.lastIndexOf('/') + 1);
-    return body(res, 200, 'text/plain; charset=utf-8', `${hex}  ${name}`, head);
+    body(res, 200, 'text/plain; charset=utf-8', `${hex}  ${name}`, head);
+    return 'checksum';
   }
 
   const address = clientAddress(req, runtime.trustedProxies);
   if (address.invalidForwarded !== undefined) {
-    return plain(res, 400, `X-Forwarded-For: "${address.invalidForwarded}" is not an IP address`, head);
+    plain(res, 400, `X-Forwarded-For: "${address.invalidForwarded}" is not an IP address`, head);
+    return 'bad_request';
   }
   const listPage = params.has('mirrorlist');
   const json = !listPage && wantsJSON(runtime, req);
@@ -117,10 +177,14 @@ export const createRedirector = (runtime: Runtime) => (req: IncomingMessage, res
   const fromip = params.get('fromip');
   if (fromip !== null && (listPage || json)) {
     const simulated = normalizeIP(fromip);
-    if (simulated === undefined) return plain(res, 400, `fromip: "${fromip.slice(0, 64)}" is not an IP address`, head);
+    if (simulated === undefined) {
+      plain(res, 400, `fromip: "${fromip.slice(0, 64)}" is not an IP address`, head);
+      return 'bad_request';
+    }
     ip = simulated;
   }
   const client = runtime.geo.lookup(ip);
+  if (!client.valid) runtime.metrics.geoipMiss();
   const tls = tlsRequirement(req, params, address.viaTrustedProxy, runtime.config.allowHTTPToHTTPSRedirects);
   const config = runtime.config;
   const selection = selectMirrors(file, client, candidatesOf(runtime, resolved.entry), tls, {
@@ -134,17 +198,41 @@ export const createRedirector = (runtime: Runtime) => (req: IncomingMessage, res
 
   if (listPage) {
     const html = renderMirrorList({ file, client, selection, fallback: selection.choices.length === 0 ? fallbacks(runtime, client, tls) : [], version: runtime.version });
-    return body(res, 200, 'text/html; charset=utf-8', html, head);
+    body(res, 200, 'text/html; charset=utf-8', html, head);
+    return 'mirrorlist';
   }
-  if (json) return respondJSON(runtime, res, file, client, selection, tls, params.has('pretty'), head);
-  return respondRedirect(runtime, res, file, resolved.path, client, selection, tls, head);
+  if (json) return respondJSON(runtime, req, res, file, client, selection, tls, params.has('pretty'), head);
+  return respondRedirect(runtime, req, res, file, resolved.path, client, selection, tls, head);
 };
 
 const fallbacks = (runtime: Runtime, client: ClientLocation, tls: TLSRequirement) =>
   rankFallbacks(runtime.config.fallbacks, client, tls, Math.random);
 
+/**
+ * Counts a download as Mirrorbits does: GET only, once per SameDownloadInterval for Range requests from one client
+ * address and user agent. A memory increment; the flusher writes it to the store.
+ */
+const countDownload = (runtime: Runtime, req: IncomingMessage, file: RepoFile, client: ClientLocation, mirrorId: number, mirrorName: string): void => {
+  if (req.method !== 'GET') return;
+  if (req.headers.range !== undefined && !runtime.dedup.firstInWindow(client.ip, String(req.headers['user-agent'] ?? ''), file.path)) return;
+  runtime.counter.count(file.path, mirrorId, file.size);
+  runtime.metrics.download(mirrorName, file.size);
+};
+
+const logDownload = (runtime: Runtime, req: IncomingMessage, type: 'REDIRECT' | 'JSON', status: number, file: RepoFile, client: ClientLocation, first: { mirror?: Mirror; fallback?: string; distance: number } | undefined): void => {
+  const log = runtime.downloadLog;
+  if (!log) return;
+  const mirror = first?.mirror
+    ? { name: first.mirror.name, asn: first.mirror.asnum, distanceKm: first.distance, countries: first.mirror.countryCodes }
+    : first?.fallback
+      ? { name: first.fallback, asn: 0, distanceKm: 0, countries: [], fallback: true }
+      : undefined;
+  log.write({ type, status, method: req.method ?? 'GET', path: file.path, ip: client.ip, clientASN: client.asn, mirror, error: mirror ? undefined : 'no mirror available' });
+};
+
 const respondRedirect = (
   runtime: Runtime,
+  req: IncomingMessage,
   res: ServerResponse,
   file: RepoFile,
   path: string,
@@ -152,7 +240,7 @@ const respondRedirect = (
   selection: Selection,
   tls: TLSRequirement,
   head: boolean,
-): void => {
+): Outcome => {
   const relative = encodePath(path).slice(1);
   const headers: Record<string, string | string[]> = { 'Cache-Control': 'private, no-cache', 'Content-Length': '0' };
   digestHeaders(file, headers);
@@ -162,11 +250,16 @@ const respondRedirect = (
       headers['Retry-After'] = RETRY_AFTER_SECONDS;
       delete headers['Content-Length'];
       res.writeHead(503, headers);
-      return void res.end(head ? undefined : 'No mirror currently has this file. Please retry later.\n');
+      res.end(head ? undefined : 'No mirror currently has this file. Please retry later.\n');
+      logDownload(runtime, req, 'REDIRECT', 503, file, client, undefined);
+      return 'no_mirror';
     }
     headers['Location'] = fb[0]!.url + relative;
     res.writeHead(302, headers);
-    return void res.end();
+    res.end();
+    countDownload(runtime, req, file, client, 0, 'fallback');
+    logDownload(runtime, req, 'REDIRECT', 302, file, client, { fallback: 'fallback0', distance: 0 });
+    return 'fallback';
   }
   const [best, ...rest] = selection.choices;
   headers['Location'] = best!.url + relative;
@@ -178,10 +271,14 @@ const respondRedirect = (
   }
   res.writeHead(302, headers);
   res.end();
+  countDownload(runtime, req, file, client, best!.mirror.id, best!.mirror.name);
+  logDownload(runtime, req, 'REDIRECT', 302, file, client, { mirror: best!.mirror, distance: best!.distance });
+  return 'redirect';
 };
 
 const respondJSON = (
   runtime: Runtime,
+  req: IncomingMessage,
   res: ServerResponse,
   file: RepoFile,
   client: ClientLocation,
@@ -189,23 +286,29 @@ const respondJSON = (
   tls: TLSRequirement,
   pretty: boolean,
   head: boolean,
-): void => {
+): Outcome => {
   const doc: Record<string, unknown> = { FileInfo: fileInfoJSON(file), IP: client.ip, ClientInfo: clientInfoJSON(client) };
+  let first: { mirror?: Mirror; fallback?: string; distance: number } | undefined;
   if (selection.choices.length > 0) {
     doc.MirrorList = selection.choices.map((c): Record<string, unknown> =>
       mirrorJSON({ mirror: c.mirror, url: c.url, distance: c.distance, score: c.score, share: c.share }),
     );
+    first = { mirror: selection.choices[0]!.mirror, distance: selection.choices[0]!.distance };
   } else {
     const fb = fallbacks(runtime, client, tls);
     doc.MirrorList = fb.map((f, i) => ({ ID: -i, Name: `fallback${i}`, HttpURL: f.url, CountryCodes: f.countryCode, ContinentCode: f.continentCode, AbsoluteURL: f.url }));
-    if (fb.length > 0) doc.Fallback = true;
+    if (fb.length > 0) {
+      doc.Fallback = true;
+      first = { fallback: 'fallback0', distance: 0 };
+    }
   }
   if (selection.excluded.length > 0) {
     doc.ExcludedList = selection.excluded.map((e) => mirrorJSON({ mirror: e.mirror, url: e.url, distance: e.distance, reason: e.reason } satisfies PlacedMirror));
   }
   const text = `${JSON.stringify(doc, null, pretty ? 4 : undefined)}\n`;
-  if ((doc.MirrorList as unknown[]).length === 0) {
-    return body(res, 503, 'application/json; charset=utf-8', text, head, { 'Retry-After': RETRY_AFTER_SECONDS });
-  }
-  body(res, 200, 'application/json; charset=utf-8', text, head);
+  const status = (doc.MirrorList as unknown[]).length === 0 ? 503 : 200;
+  if (status === 503) body(res, 503, 'application/json; charset=utf-8', text, head, { 'Retry-After': RETRY_AFTER_SECONDS });
+  else body(res, 200, 'application/json; charset=utf-8', text, head);
+  logDownload(runtime, req, 'JSON', status, file, client, first);
+  return status === 503 ? 'no_mirror' : 'json';
 };

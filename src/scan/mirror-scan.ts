@@ -1,6 +1,7 @@
 // Scans one mirror and stores what it holds: picks the protocol, keeps only files the repository has, logs the outcome.
 import type { Catalog } from '../mirrors/catalog.js';
 import type { Mirror, MirrorFile, ScanProtocol } from '../mirrors/mirror.js';
+import type { Metrics } from '../stats/metrics.js';
 import type { Store } from '../store/store.js';
 import { redactURL } from './listing.js';
 import type { ScanResult } from './listing.js';
@@ -63,6 +64,7 @@ export class MirrorScanner {
     private readonly settings: () => ScanSettings,
     /** Runs after a successful scan (the health checker checks a mirror that is not up at once); awaited. */
     private readonly afterScan: (mirror: Mirror) => Promise<void> = async () => undefined,
+    private readonly metrics?: Pick<Metrics, 'scan'>,
   ) {}
 
   isScanning(id: number): boolean {
@@ -88,9 +90,12 @@ export class MirrorScanner {
       for (const { protocol, url } of urls) {
         await this.store.appendLog(mirror.id, { time: Date.now(), kind: 'scan-started', message: `${protocol.toUpperCase()} scan started (${redactURL(url)})` });
         let result: ScanResult;
+        const attempt = Date.now();
         try {
           result = await scanMirror(url, { signal: options.signal, timeoutMs: this.settings().timeoutMs, onProgress: options.onProgress });
+          this.metrics?.scan(protocol, true, (Date.now() - attempt) / 1000, mirror.name);
         } catch (error) {
+          this.metrics?.scan(protocol, false, (Date.now() - attempt) / 1000, mirror.name);
           const message = error instanceof Error ? error.message : String(error);
           errors.push(message);
           await this.store.appendLog(mirror.id, { time: Date.now(), kind: 'scan-failed', message: `Error: ${message}` });

@@ -6,6 +6,8 @@ import { defaultSettings, initialState, type Mirror, type MirrorFile, type Mirro
 import type { RepoFile } from '../repo/file.js';
 import {
   MAX_LOG_ENTRIES,
+  type DownloadCount,
+  type MirrorDownloads,
   NameTakenError,
   NotFoundError,
   StoreError,
@@ -108,6 +110,45 @@ const record = (store: Store) => {
   };
   return { seen, stop, waitFor };
 };
+
+const download = (day: string, path: string, mirrorId: number, count: number, bytes: number): DownloadCount => ({ day, path, mirrorId, count, bytes });
+
+/** Several files, mirrors (0 = fallbacks), days, months and years; a repeated line; a path with a space. */
+const sampleDownloads: readonly DownloadCount[] = [
+  download('2024-05-07', '/a.iso', 1, 3, 300),
+  download('2024-05-07', '/a.iso', 2, 1, 100),
+  download('2024-05-08', '/a.iso', 1, 2, 200),
+  download('2024-06-01', '/a.iso', 0, 5, 500),
+  download('2025-01-01', '/a.iso', 2, 7, 700),
+  download('2024-05-07', '/b/c d.bin', 2, 4, 40),
+  download('2023-12-31', '/b/c d.bin', 1, 1, 10),
+  download('2024-05-07', '/a.iso', 1, 1, 100),
+];
+
+/** The expected counters, summed naively from the lines: a period is a prefix of the days it covers ('' of all). */
+const expectedFile = (lines: readonly DownloadCount[], path: string, period: string): number =>
+  lines.filter((l) => l.path === path && l.day.startsWith(period)).reduce((sum, l) => sum + l.count, 0);
+
+const expectedMirrors = (lines: readonly DownloadCount[], keep: (line: DownloadCount) => boolean): Map<number, MirrorDownloads> => {
+  const sums = new Map<number, MirrorDownloads>();
+  for (const line of lines.filter(keep)) {
+    const sum = sums.get(line.mirrorId) ?? { count: 0, bytes: 0 };
+    sums.set(line.mirrorId, { count: sum.count + line.count, bytes: sum.bytes + line.bytes });
+  }
+  return sums;
+};
+
+const samplePeriods = ['', '2023', '2024', '2025', '2026', '2023-12', '2024-05', '2024-06', '2024-07', '2023-12-31', '2024-05-07', '2024-05-08', '2024-05-09', '2025-01-01'];
+
+const byKey = <K, V>(map: Map<K, V>): [K, V][] => [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+/** Everything the readers show of the sample's files and mirrors, to compare a store before and after something. */
+const snapshot = async (store: Store) => ({
+  files: await Promise.all(['/a.iso', '/b/c d.bin', '/new'].map((path) => store.fileDownloads(path, samplePeriods))),
+  mirrors: await Promise.all(samplePeriods.map(async (period) => byKey(await store.mirrorDownloads(period)))),
+  between: byKey(await store.fileDownloadsBetween('2000-01-01', '2099-12-31')),
+  daily: await store.dailyDownloads('2000-01-01', '2099-12-31'),
+});
 
 export const runStoreContract = (name: string, open: () => Promise<StoreFixture>): void => {
   /** Runs `test` on fresh storage, always cleaning up. */
@@ -621,6 +662,237 @@ export const runStoreContract = (name: string, open: () => Promise<StoreFixture>
       );
     });
 
+    describe('download statistics', () => {
+      it(
+        'sums a batch exactly per file and per mirror for every day, month, year and the total',
+        withStore(async (store) => {
+          await store.addDownloads(sampleDownloads);
+          for (const path of ['/a.iso', '/b/c d.bin']) {
+            const expected = Object.fromEntries(samplePeriods.map((period) => [period, expectedFile(sampleDownloads, path, period)]));
+            assert.deepEqual(await store.fileDownloads(path, samplePeriods), expected, path);
+          }
+          // A few written out, so that a mistake shared by the store and the naive sums would still show.
+          assert.deepEqual(await store.fileDownloads('/a.iso', ['', '2024', '2024-05', '2024-05-07']), { '': 19, '2024': 12, '2024-05': 7, '2024-05-07': 5 });
+          for (const period of samplePeriods) {
+            assert.deepEqual(byKey(await store.mirrorDownloads(period)), byKey(expectedMirrors(sampleDownloads, (l) => l.day.startsWith(period))), period);
+          }
+          assert.deepEqual(byKey(await store.mirrorDownloads('')), [
+            [0, { count: 5, bytes: 500 }],
+            [1, { count: 7, bytes: 610 }],
+            [2, { count: 12, bytes: 840 }],
+          ]);
+        }),
+      );
+
+      it(
+        'adds batches up, and lines repeated within a batch',
+        withStore(async (store) => {
+          const repeated = [download('2024-05-07', '/x', 3, 1, 10), download('2024-05-07', '/x', 3, 2, 20)];
+          await store.addDownloads(sampleDownloads);
+          await store.addDownloads([]);
+          await store.addDownloads(sampleDownloads);
+          await store.addDownloads(repeated);
+          const all = [...sampleDownloads, ...sampleDownloads, ...repeated];
+          for (const path of ['/a.iso', '/b/c d.bin', '/x']) {
+            const expected = Object.fromEntries(samplePeriods.map((period) => [period, expectedFile(all, path, period)]));
+            assert.deepEqual(await store.fileDownloads(path, samplePeriods), expected, path);
+          }
+          assert.deepEqual(await store.fileDownloads('/x', ['2024-05-07', '']), { '2024-05-07': 3, '': 3 });
+          for (const period of samplePeriods) {
+            assert.deepEqual(byKey(await store.mirrorDownloads(period)), byKey(expectedMirrors(all, (l) => l.day.startsWith(period))), period);
+          }
+        }),
+      );
+
+      it(
+        'reads 0 for unknown files and periods, and no mirrors for a period without downloads',
+        withStore(async (store) => {
+          assert.deepEqual(await store.fileDownloads('/never.iso', ['', '2024', '2024-05', '2024-05-07']), { '': 0, '2024': 0, '2024-05': 0, '2024-05-07': 0 });
+          assert.deepEqual(await store.fileDownloads('/never.iso', []), {});
+          assert.deepEqual(byKey(await store.mirrorDownloads('')), []);
+          await store.addDownloads(sampleDownloads);
+          assert.deepEqual(await store.fileDownloads('/never.iso', ['']), { '': 0 });
+          assert.deepEqual(await store.fileDownloads('/a.iso', ['1999', '2024-07', '2024-05-09']), { '1999': 0, '2024-07': 0, '2024-05-09': 0 });
+          assert.deepEqual(byKey(await store.mirrorDownloads('2026')), []);
+          assert.deepEqual(byKey(await store.mirrorDownloads('2024-05-09')), []);
+          assert.deepEqual(await store.dailyDownloads('2030-01-01', '2030-12-31'), []);
+        }),
+      );
+
+      it(
+        'reads ranges of days inclusive of both ends, empty when they are crossed',
+        withStore(async (store) => {
+          await store.addDownloads(sampleDownloads);
+          const ranges: [from: string, to: string][] = [
+            ['2024-05-07', '2024-06-01'],
+            ['2024-05-08', '2024-05-08'],
+            ['2024-05-07', '2024-05-07'],
+            ['2024-05-09', '2024-05-31'],
+            ['2023-12-31', '2024-01-01'],
+            ['2000-01-01', '2099-12-31'],
+            ['2024-06-01', '2024-05-07'],
+          ];
+          for (const [from, to] of ranges) {
+            const inside = (l: DownloadCount) => l.day >= from && l.day <= to;
+            const files = new Map<string, number>();
+            for (const l of sampleDownloads.filter(inside)) files.set(l.path, (files.get(l.path) ?? 0) + l.count);
+            assert.deepEqual(byKey(await store.fileDownloadsBetween(from, to)), byKey(files), `files ${from}..${to}`);
+            assert.deepEqual(byKey(await store.mirrorDownloadsBetween(from, to)), byKey(expectedMirrors(sampleDownloads, inside)), `mirrors ${from}..${to}`);
+          }
+          assert.deepEqual(byKey(await store.fileDownloadsBetween('2024-05-07', '2024-06-01')), [
+            ['/a.iso', 12],
+            ['/b/c d.bin', 4],
+          ]);
+          assert.deepEqual(await store.dailyDownloads('2023-12-31', '2024-06-01'), [
+            { day: '2023-12-31', count: 1, bytes: 10 },
+            { day: '2024-05-07', count: 9, bytes: 540 },
+            { day: '2024-05-08', count: 2, bytes: 200 },
+            { day: '2024-06-01', count: 5, bytes: 500 },
+          ]);
+          assert.deepEqual(await store.dailyDownloads('2024-05-08', '2024-05-08'), [{ day: '2024-05-08', count: 2, bytes: 200 }]);
+          assert.deepEqual(await store.dailyDownloads('2024-06-01', '2024-05-07'), []);
+        }),
+      );
+
+      it(
+        'prunes only the days before the one given, keeping months, years and totals',
+        withStore(async (store) => {
+          await store.addDownloads(sampleDownloads);
+          // Daily counters before 2024-05-08: (2023-12-31, /b/c d.bin), (2024-05-07, /a.iso), (2024-05-07, /b/c d.bin)
+          // for files, (2023-12-31, 1), (2024-05-07, 1), (2024-05-07, 2) for mirrors.
+          assert.equal(await store.pruneDailyDownloads('2024-05-08'), 6);
+          assert.equal(await store.pruneDailyDownloads('2024-05-08'), 0);
+          assert.deepEqual(await store.fileDownloads('/a.iso', ['2024-05-07', '2024-05-08', '2024-05', '2024', '']), {
+            '2024-05-07': 0,
+            '2024-05-08': 2,
+            '2024-05': 7,
+            '2024': 12,
+            '': 19,
+          });
+          assert.deepEqual(await store.fileDownloads('/b/c d.bin', ['2023-12-31', '2023-12', '2023', '']), { '2023-12-31': 0, '2023-12': 1, '2023': 1, '': 5 });
+          assert.deepEqual(byKey(await store.mirrorDownloads('2024-05-07')), []);
+          assert.deepEqual(byKey(await store.mirrorDownloads('2024-05')), [
+            [1, { count: 6, bytes: 600 }],
+            [2, { count: 5, bytes: 140 }],
+          ]);
+          assert.deepEqual(byKey(await store.mirrorDownloads('')), byKey(expectedMirrors(sampleDownloads, () => true)));
+          const kept = sampleDownloads.filter((l) => l.day >= '2024-05-08');
+          assert.deepEqual(byKey(await store.mirrorDownloadsBetween('2000-01-01', '2099-12-31')), byKey(expectedMirrors(kept, () => true)));
+          assert.deepEqual(byKey(await store.fileDownloadsBetween('2000-01-01', '2099-12-31')), [['/a.iso', 14]]);
+          assert.deepEqual(
+            (await store.dailyDownloads('2000-01-01', '2099-12-31')).map((d) => d.day),
+            ['2024-05-08', '2024-06-01', '2025-01-01'],
+          );
+          assert.equal(await store.pruneDailyDownloads('2099-01-01'), 6);
+          assert.deepEqual(await store.dailyDownloads('2000-01-01', '2099-12-31'), []);
+          assert.deepEqual(await store.fileDownloads('/a.iso', ['']), { '': 19 });
+        }),
+      );
+
+      it(
+        'refuses a batch holding an invalid line with a StoreError naming it, keeping nothing of the batch',
+        withStore(async (store) => {
+          await store.addDownloads(sampleDownloads);
+          const before = await snapshot(store);
+          const valid = download('2024-05-07', '/new', 1, 1, 1);
+          const invalid: [line: DownloadCount, named: RegExp][] = [
+            [download('2024-05-07', '/a.iso', 1, -1, 10), /count -1/],
+            [download('2024-05-07', '/a.iso', 1, 0, 10), /count 0/],
+            [download('2024-05-07', '/a.iso', 1, 1.5, 10), /count 1\.5/],
+            [download('2024-05-07', '/a.iso', 1, Number.NaN, 10), /count NaN/],
+            [download('2024-05-07', '/a.iso', 1, 1, -5), /bytes -5/],
+            [download('2024-05-07', '/a.iso', 1, 1, Number.POSITIVE_INFINITY), /bytes Infinity/],
+            [download('2024-05-07', '/a.iso', -1, 1, 1), /mirror id -1/],
+            [download('2024-05-07', '/a.iso', 0.5, 1, 1), /mirror id 0\.5/],
+            [download('2024-13-01', '/a.iso', 1, 1, 1), /2024-13-01/],
+            [download('2024-02-30', '/a.iso', 1, 1, 1), /2024-02-30/],
+            [download('2023-02-29', '/a.iso', 1, 1, 1), /2023-02-29/],
+            [download('2024-5-7', '/a.iso', 1, 1, 1), /2024-5-7/],
+            [download('2024-05', '/a.iso', 1, 1, 1), /2024-05/],
+            [download('2024-05-07T00:00:00Z', '/a.iso', 1, 1, 1), /2024-05-07T00/],
+            [download('', '/a.iso', 1, 1, 1), /day ""/],
+            [download('2024-05-07', '', 1, 1, 1), /path/],
+          ];
+          for (const [line, named] of invalid) {
+            await assert.rejects(store.addDownloads([valid, valid, line, valid]), (err: unknown) => {
+              assert.ok(err instanceof StoreError, `${String(err)} is a StoreError`);
+              assert.match(err.message, named);
+              assert.match(err.message, /line 3\b/);
+              return true;
+            }, JSON.stringify(line));
+          }
+          assert.deepEqual(await snapshot(store), before);
+          // A leap day is a real day.
+          await store.addDownloads([download('2024-02-29', '/leap', 1, 1, 1)]);
+          assert.deepEqual(await store.fileDownloads('/leap', ['2024-02-29']), { '2024-02-29': 1 });
+        }),
+      );
+
+      it(
+        'refuses malformed periods and days in its readers with a StoreError naming them',
+        withStore(async (store) => {
+          const calls: [string, () => Promise<unknown>][] = [
+            ['2024-5', () => store.fileDownloads('/a', ['', '2024-5'])],
+            ['2024-13', () => store.fileDownloads('/a', ['2024-13'])],
+            ['24', () => store.mirrorDownloads('24')],
+            ['2024-02-30', () => store.mirrorDownloads('2024-02-30')],
+            ['yesterday', () => store.fileDownloadsBetween('yesterday', '2024-05-07')],
+            ['2024-05', () => store.mirrorDownloadsBetween('2024-05-01', '2024-05')],
+            ['2024-02-30', () => store.dailyDownloads('2024-02-01', '2024-02-30')],
+            ['2024', () => store.pruneDailyDownloads('2024')],
+          ];
+          for (const [named, call] of calls) {
+            await assert.rejects(call(), (err: unknown) => {
+              assert.ok(err instanceof StoreError, `${String(err)} is a StoreError`);
+              assert.ok(err.message.includes(`"${named}"`), `"${err.message}" names ${named}`);
+              return true;
+            });
+          }
+        }),
+      );
+
+      it(
+        'keeps the statistics of a removed mirror, and a new mirror does not inherit them',
+        withStore(async (store) => {
+          const gone = await addPlain(store, 'Gone');
+          await store.addDownloads([download('2024-05-07', '/a.iso', gone.id, 2, 20)]);
+          await store.removeMirror(gone.id);
+          assert.deepEqual(byKey(await store.mirrorDownloads('')), [[gone.id, { count: 2, bytes: 20 }]]);
+          const next = await addPlain(store, 'Next');
+          assert.equal((await store.mirrorDownloads('')).get(next.id), undefined);
+        }),
+      );
+
+      it(
+        'publishes no event for statistics',
+        withStore(async (store) => {
+          const mirror = await addPlain(store, 'Counted');
+          const events = record(store);
+          await store.addDownloads(sampleDownloads);
+          await store.pruneDailyDownloads('2024-05-08');
+          // A write that does publish, so that anything published before it has arrived too.
+          await store.updateMirror(mirror.id, { score: 3 });
+          await events.waitFor(1);
+          await new Promise((done) => setTimeout(done, 20));
+          assert.deepEqual(events.seen, [{ type: 'mirror', id: mirror.id }]);
+        }),
+      );
+
+      it(
+        'keeps the statistics across close and reopen, and sees those of another handle',
+        withStore(async (store, fixture) => {
+          await store.addDownloads(sampleDownloads);
+          const before = await snapshot(store);
+          await store.close();
+          const reopened = await fixture.reopen();
+          assert.deepEqual(await snapshot(reopened), before);
+          const other = await fixture.reopen();
+          await other.addDownloads([download('2024-05-07', '/a.iso', 1, 1, 1)]);
+          assert.deepEqual(await reopened.fileDownloads('/a.iso', ['2024-05-07', '']), { '2024-05-07': 6, '': 20 });
+        }),
+      );
+    });
+
     describe('lifecycle', () => {
       it(
         'keeps everything across close and reopen',
@@ -662,6 +934,10 @@ export const runStoreContract = (name: string, open: () => Promise<StoreFixture>
             ['listFiles', () => store.listFiles()],
             ['addMirror', () => addPlain(store, 'Late')],
             ['replaceFiles', () => store.replaceFiles([], [])],
+            ['addDownloads', () => store.addDownloads([download('2024-05-07', '/a', 1, 1, 1)])],
+            ['fileDownloads', () => store.fileDownloads('/a', [''])],
+            ['mirrorDownloads', () => store.mirrorDownloads('')],
+            ['pruneDailyDownloads', () => store.pruneDailyDownloads('2024-05-07')],
           ];
           for (const [method, call] of calls) await assert.rejects(call(), isStoreError, method);
         }),

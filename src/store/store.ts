@@ -36,6 +36,22 @@ export interface ReplaceCounts {
   removed: number;
 }
 
+/** One flushed batch line: `count` downloads of `path` served by mirror `mirrorId` (0 = a fallback) on UTC `day`, `bytes` in all. */
+export interface DownloadCount {
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  path: string;
+  mirrorId: number;
+  count: number;
+  bytes: number;
+}
+
+/** Downloads and bytes of one mirror over some period. */
+export interface MirrorDownloads {
+  count: number;
+  bytes: number;
+}
+
 /** Fields left out, or set to undefined, keep their value. */
 export type MirrorPatch = Partial<MirrorSettings & MirrorState>;
 
@@ -79,6 +95,32 @@ export interface Store {
   appendLog(id: number, entry: LogEntry): Promise<void>;
   /** In the order appended, newest last; at most `limit` entries (the newest ones); empty for an unknown mirror. */
   listLogs(id: number, limit: number): Promise<LogEntry[]>;
+
+  /**
+   * Adds a batch atomically (all or nothing): increments the file counters and the mirror counters for the day,
+   * its month (YYYY-MM), its year (YYYY) and the total (period ''). Lines repeating a day, path and mirror add up.
+   * A batch holding an invalid line (a day that is not a real YYYY-MM-DD date, an empty path, a mirror id or
+   * bytes that is not a non-negative integer, a count that is not a positive one) is refused whole, before
+   * anything is written, with a StoreError naming the line.
+   * Statistics are not catalog state: publishes no event. Removing a mirror keeps its statistics.
+   */
+  addDownloads(batch: readonly DownloadCount[]): Promise<void>;
+  // The readers below refuse a malformed period or day with a StoreError naming it.
+  /** Downloads of one file for each period asked ('' = total, 'YYYY', 'YYYY-MM', 'YYYY-MM-DD'); 0 when none. */
+  fileDownloads(path: string, periods: readonly string[]): Promise<Record<string, number>>;
+  /** Per file, downloads over the days from..to inclusive (YYYY-MM-DD), from the daily counters; files with none omitted. */
+  fileDownloadsBetween(from: string, to: string): Promise<Map<string, number>>;
+  /** Per mirror id, downloads and bytes over the days from..to inclusive, from the daily counters; mirrors with none omitted. */
+  mirrorDownloadsBetween(from: string, to: string): Promise<Map<number, MirrorDownloads>>;
+  /** Per mirror id, downloads and bytes for one period ('' total, YYYY, YYYY-MM, YYYY-MM-DD); mirrors with none omitted. */
+  mirrorDownloads(period: string): Promise<Map<number, MirrorDownloads>>;
+  /** All downloads and bytes per day over from..to inclusive (for charts), ordered by day, days with none omitted. */
+  dailyDownloads(from: string, to: string): Promise<{ day: string; count: number; bytes: number }[]>;
+  /**
+   * Deletes the daily counters (files and mirrors) of days before `before` (YYYY-MM-DD); months, years and totals
+   * are kept. Returns how many were deleted: one per day and file, plus one per day and mirror.
+   */
+  pruneDailyDownloads(before: string): Promise<number>;
 
   /** Calls `listener` for every change made through any handle on the same store. Returns an unsubscribe function. */
   subscribe(listener: (event: StoreEvent) => void): () => void;

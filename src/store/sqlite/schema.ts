@@ -91,6 +91,40 @@ const migrations: readonly string[] = [
   ALTER TABLE mirrors ADD COLUMN syncing INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE mirrors ADD COLUMN scan_failures INTEGER NOT NULL DEFAULT 0;
   `,
+  // 3: download statistics. Days live apart from months, years and the total (period ''), keyed by day first,
+  // so that a range of days is one key range and pruning one range delete. No foreign key to mirrors: the
+  // statistics of a removed mirror are kept, and mirror 0 (fallbacks) has no row there.
+  `
+  CREATE TABLE file_downloads_daily (
+    day TEXT NOT NULL,
+    path TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (day, path)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE file_downloads (
+    period TEXT NOT NULL,
+    path TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (period, path)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE mirror_downloads_daily (
+    day TEXT NOT NULL,
+    mirror_id INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    PRIMARY KEY (day, mirror_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE mirror_downloads (
+    period TEXT NOT NULL,
+    mirror_id INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    PRIMARY KEY (period, mirror_id)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -182,4 +182,76 @@ describe('SQLite store', () => {
       assert.equal((await store.listMirrorFiles(id)).length, 199_001);
     });
   });
+
+  it('brings a version 2 file to version 3, keeping its data and adding the statistics tables', async () => {
+    const file = newDatabasePath();
+    let mirrorId = 0;
+    await withStore(file, async (store) => {
+      mirrorId = (await store.addMirror(plain('older'), initialState(1))).id;
+    });
+    // What a file written by the release before statistics looks like.
+    const raw = new Database(file);
+    raw.exec(`DROP TABLE file_downloads_daily; DROP TABLE file_downloads; DROP TABLE mirror_downloads_daily; DROP TABLE mirror_downloads;
+      UPDATE meta SET value = '2' WHERE key = 'schema_version'`);
+    raw.close();
+    assert.equal(SCHEMA_VERSION, 3);
+    await withStore(file, async (store) => {
+      assert.equal(await store.schemaVersion(), 3);
+      assert.equal((await store.getMirror(mirrorId))?.name, 'older');
+      await store.addDownloads([{ day: '2024-05-07', path: '/a', mirrorId, count: 1, bytes: 5 }]);
+      assert.deepEqual(await store.fileDownloads('/a', ['']), { '': 1 });
+    });
+  });
+
+  it('answers ranges of days and prunes through the primary key on the day, without a full scan', async () => {
+    const file = newDatabasePath();
+    await withStore(file, async () => {});
+    const raw = new Database(file, { readonly: true });
+    try {
+      const plan = (sql: string, ...params: string[]): string =>
+        raw
+          .prepare<string[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+          .all(...params)
+          .map((row) => row.detail)
+          .join('; ');
+      const ranged = [
+        ['file_downloads_daily', 'SELECT path, sum(count) FROM file_downloads_daily WHERE day BETWEEN ? AND ? GROUP BY path'],
+        ['mirror_downloads_daily', 'SELECT mirror_id, sum(count), sum(bytes) FROM mirror_downloads_daily WHERE day BETWEEN ? AND ? GROUP BY mirror_id'],
+        ['mirror_downloads_daily', 'SELECT day, sum(count), sum(bytes) FROM mirror_downloads_daily WHERE day BETWEEN ? AND ? GROUP BY day ORDER BY day'],
+      ];
+      for (const [table, sql] of ranged) {
+        assert.match(plan(sql!, '2024-05-01', '2024-05-31'), new RegExp(`SEARCH ${table} USING PRIMARY KEY \\(day>\\? AND day<\\?\\)`), sql);
+      }
+      assert.match(plan('SELECT count FROM file_downloads WHERE period = ? AND path = ?', '2024', '/a'), /SEARCH file_downloads USING PRIMARY KEY \(period=\? AND path=\?\)/);
+      assert.doesNotMatch(plan('SELECT day, sum(count) FROM mirror_downloads_daily WHERE day BETWEEN ? AND ? GROUP BY day ORDER BY day', 'a', 'b'), /TEMP B-TREE/);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('adds a batch of 10,000 download lines quickly, and exactly', async () => {
+    await withStore(newDatabasePath(), async (store) => {
+      const batch = Array.from({ length: 10_000 }, (_, i) => ({
+        day: `2024-05-${String(1 + (i % 28)).padStart(2, '0')}`,
+        path: `/pool/${i % 2000}/file.deb`,
+        mirrorId: i % 40,
+        count: 1 + (i % 3),
+        bytes: 1000 * i,
+      }));
+      const started = performance.now();
+      await store.addDownloads(batch);
+      await store.addDownloads(batch);
+      const elapsed = performance.now() - started;
+      assert.ok(elapsed < 1500, `two batches of 10,000 lines took ${Math.round(elapsed)} ms`);
+      const total = batch.reduce((sum, line) => sum + line.count, 0) * 2;
+      const mirrors = await store.mirrorDownloads('');
+      assert.equal(mirrors.size, 40);
+      assert.equal([...mirrors.values()].reduce((sum, m) => sum + m.count, 0), total);
+      assert.equal([...mirrors.values()].reduce((sum, m) => sum + m.bytes, 0), 2 * 1000 * ((9999 * 10_000) / 2));
+      const files = await store.fileDownloadsBetween('2024-05-01', '2024-05-31');
+      assert.equal(files.size, 2000);
+      assert.equal([...files.values()].reduce((sum, n) => sum + n, 0), total);
+      assert.deepEqual(await store.dailyDownloads('2024-05-01', '2024-05-31').then((days) => days.length), 28);
+    });
+  });
 });

@@ -10,13 +10,27 @@ import {
   NameTakenError,
   NotFoundError,
   StoreError,
+  type DownloadCount,
   type LogEntry,
+  type MirrorDownloads,
   type MirrorPatch,
   type ReplaceCounts,
   type RepoLink,
   type Store,
   type StoreEvent,
 } from '../store.js';
+import {
+  checkBatch,
+  checkDay,
+  checkPeriod,
+  prepareDownloadStatements,
+  pruneDays,
+  readFileDownloads,
+  readMirrorDownloads,
+  toMirrorMap,
+  writeDownloads,
+  type DownloadStatements,
+} from './downloads.js';
 import { fromRow, mirrorColumns, patchRow, sameRow, toRow, type MirrorRow } from './mirror-rows.js';
 import { migrate, readSchemaVersion } from './schema.js';
 
@@ -159,6 +173,7 @@ class SqliteStore implements Store {
   readonly #key: string;
   readonly #channel: { listeners: ListenerSet; handles: number };
   readonly #sql: ReturnType<typeof prepareStatements>;
+  readonly #downloads: DownloadStatements;
   /** Unsubscribers of this handle's listeners, dropped from the shared channel on close. */
   readonly #subscriptions = new Set<() => void>();
   #closed = false;
@@ -168,6 +183,7 @@ class SqliteStore implements Store {
     this.#file = file;
     this.#key = key;
     this.#sql = prepareStatements(db);
+    this.#downloads = prepareDownloadStatements(db);
     let channel = channels.get(key);
     if (channel === undefined) {
       channel = { listeners: new ListenerSet(), handles: 0 };
@@ -332,6 +348,55 @@ class SqliteStore implements Store {
     const wanted = Math.min(Math.floor(limit), 2 ** 31 - 1);
     if (!(wanted > 0)) return this.#read(() => []);
     return this.#read(() => this.#sql.logs.all({ id, limit: wanted }));
+  }
+
+  async addDownloads(batch: readonly DownloadCount[]): Promise<void> {
+    this.#read(() => checkBatch(batch));
+    if (batch.length === 0) return;
+    this.#write(() => writeDownloads(this.#downloads, batch));
+  }
+
+  async fileDownloads(path: string, periods: readonly string[]): Promise<Record<string, number>> {
+    return this.#read(() => {
+      for (const period of periods) checkPeriod(period);
+      return readFileDownloads(this.#downloads, path, periods);
+    });
+  }
+
+  async fileDownloadsBetween(from: string, to: string): Promise<Map<string, number>> {
+    return this.#read(() => {
+      checkDay(from, 'from');
+      checkDay(to, 'to');
+      return new Map(this.#downloads.filesBetween.all(from, to).map(({ path, count }) => [path, count]));
+    });
+  }
+
+  async mirrorDownloadsBetween(from: string, to: string): Promise<Map<number, MirrorDownloads>> {
+    return this.#read(() => {
+      checkDay(from, 'from');
+      checkDay(to, 'to');
+      return toMirrorMap(this.#downloads.mirrorsBetween.all(from, to));
+    });
+  }
+
+  async mirrorDownloads(period: string): Promise<Map<number, MirrorDownloads>> {
+    return this.#read(() => {
+      checkPeriod(period);
+      return readMirrorDownloads(this.#downloads, period);
+    });
+  }
+
+  async dailyDownloads(from: string, to: string): Promise<{ day: string; count: number; bytes: number }[]> {
+    return this.#read(() => {
+      checkDay(from, 'from');
+      checkDay(to, 'to');
+      return this.#downloads.daily.all(from, to);
+    });
+  }
+
+  async pruneDailyDownloads(before: string): Promise<number> {
+    this.#read(() => checkDay(before, 'before'));
+    return this.#write(() => pruneDays(this.#downloads, before));
   }
 
   subscribe(listener: (event: StoreEvent) => void): () => void {
