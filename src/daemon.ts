@@ -22,6 +22,7 @@ import { Metrics } from './stats/metrics.js';
 import { RangeDedup } from './stats/range-dedup.js';
 import { mirrorView } from './mirrors/view.js';
 import { openStore } from './store/open.js';
+import { PageRenderer } from './http/pages/renderer.js';
 import type { Store } from './store/store.js';
 import { VERSION } from './version.js';
 
@@ -102,6 +103,7 @@ export class Daemon {
       dedup: new RangeDedup(config.sameDownloadInterval * 1000),
       metrics,
       downloadLog: config.logDir ? new DownloadLog(config.logDir) : undefined,
+      pages: new PageRenderer(config.templates, log),
     };
     const refresher = new RepositoryRefresher(store, catalog, () => ({ root: runtime.config.repository, hashes: runtime.config.hashes }));
     const checker = new HealthChecker(store, catalog, () => runtime.config, log, Math.random, metrics);
@@ -224,6 +226,7 @@ export class Daemon {
     } else {
       await this.runtime.downloadLog?.reopen();
     }
+    this.runtime.pages = new PageRenderer(next.templates, this.log);
     this.runtime.config = next;
     this.runtime.trustedProxies = trusted;
     this.scheduleRepository();

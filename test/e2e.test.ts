@@ -281,7 +281,11 @@ describe('signpost end to end', { timeout: 180_000 }, () => {
     assert.equal((await cli(['disable', 'gb-rsync'])).code, 0);
     for (let i = 0; i < 20; i++) assert.notEqual(mirrorOf(await redirectFor(CLIENT.GB, '/releases/app-1.0.tar.gz')), 'gb');
     assert.equal((await cli(['enable', 'gb-rsync'])).code, 0);
-    assert.equal(mirrorOf(await redirectFor(CLIENT.GB, '/releases/app-1.0.tar.gz')), 'gb');
+    const back = mirrorOf(await redirectFor(CLIENT.GB, '/releases/app-1.0.tar.gz'));
+    if (back !== 'gb') {
+      const why = await http(httpPort, `/releases/app-1.0.tar.gz?fromip=${CLIENT.GB}`, { Accept: 'application/json' });
+      assert.fail(`expected gb, got ${back}: ${why.body.slice(0, 3000)}\n${daemon.output().slice(-3000)}`);
+    }
     assert.equal((await cli(['remove', 'us-nginx', '--force'])).code, 0);
     for (let i = 0; i < 20; i++) assert.notEqual(mirrorOf(await redirectFor(CLIENT.US, '/releases/app-1.0.tar.gz')), 'us');
     const shown = await cli(['show', 'us-nginx']);

@@ -13,6 +13,9 @@ import { clientAddress } from './client-address.js';
 import { clientInfoJSON, fileInfoJSON, mirrorJSON } from './mirror-json.js';
 import type { PlacedMirror } from './mirror-json.js';
 import { renderMirrorList } from './mirrorlist-page.js';
+import { serveAsset } from './pages/assets.js';
+import { renderMirrorStats } from './pages/mirrorstats.js';
+import { mirrorView } from '../mirrors/view.js';
 import { encodePath, parseRequestPath } from './request-path.js';
 import type { Runtime } from './runtime.js';
 
@@ -107,6 +110,7 @@ const statusOutcome = (status: number): Outcome => (status === 403 ? 'forbidden'
 /** Answers one request and says what kind of answer it was (for /metrics). */
 const handle = (runtime: Runtime, req: IncomingMessage, res: ServerResponse): Outcome => {
   res.setHeader('Server', `Signpost/${runtime.version}`);
+  if (serveAsset(req.url ?? '/', req, res)) return 'asset';
   const head = req.method === 'HEAD';
   if (req.method !== 'GET' && !head) {
     res.setHeader('Allow', 'GET, HEAD');
@@ -121,8 +125,14 @@ const handle = (runtime: Runtime, req: IncomingMessage, res: ServerResponse): Ou
   const params = new URLSearchParams(parsed.query);
 
   if (params.has('mirrorstats')) {
-    plain(res, 501, 'The mirror statistics page is not available yet in this version of Signpost', head);
-    return 'error';
+    const mirrors = runtime.catalog.listMirrors().map((m) => mirrorView(m, runtime.catalog.mirrorFileCount(m.id), runtime.config.maxMirrorLag));
+    renderMirrorStats({ mirrors, store: runtime.store, from: params.get('from'), to: params.get('to'), now: Date.now(), version: runtime.version }, runtime.pages).then(
+      (html) => body(res, 200, 'text/html; charset=utf-8', html, head),
+      (error: unknown) => {
+        if (!res.headersSent) plain(res, 500, `Cannot render the mirror statistics: ${(error as Error).message}`, head);
+      },
+    );
+    return 'stats';
   }
 
   const resolved = runtime.catalog.resolve(parsed.path);
@@ -197,7 +207,7 @@ const handle = (runtime: Runtime, req: IncomingMessage, res: ServerResponse): Ou
   });
 
   if (listPage) {
-    const html = renderMirrorList({ file, client, selection, fallback: selection.choices.length === 0 ? fallbacks(runtime, client, tls) : [], version: runtime.version });
+    const html = renderMirrorList({ file, client, selection, fallback: selection.choices.length === 0 ? fallbacks(runtime, client, tls) : [], version: runtime.version }, runtime.pages);
     body(res, 200, 'text/html; charset=utf-8', html, head);
     return 'mirrorlist';
   }

@@ -8,6 +8,7 @@ import type { DownloadLog } from '../stats/download-log.js';
 import type { Metrics } from '../stats/metrics.js';
 import type { RangeDedup } from '../stats/range-dedup.js';
 import type { Store } from '../store/store.js';
+import type { PageRenderer } from './pages/renderer.js';
 
 export interface Runtime {
   config: Config;
@@ -21,4 +22,5 @@ export interface Runtime {
   dedup: RangeDedup;
   metrics: Metrics;
   downloadLog: DownloadLog | undefined;
+  pages: PageRenderer;
 }
