@@ -8,6 +8,7 @@ import { loadConfig } from './config/load.js';
 import { GeoIP } from './geo/geoip.js';
 import { CidrSet } from './geo/ip.js';
 import { createRedirector } from './http/redirector.js';
+import { WorkerPool } from './http/workers.js';
 import type { Runtime } from './http/runtime.js';
 import { describeListen, parseListenAddress } from './listen-address.js';
 import { HealthChecker } from './health/checker.js';
@@ -50,6 +51,8 @@ export class Daemon {
   private geoTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   private indexed = false;
+  /** The worker processes serving requests, when `Workers` > 1. */
+  pool: WorkerPool | undefined;
   readonly addresses = { http: '', admin: '' };
 
   private constructor(
@@ -132,6 +135,7 @@ export class Daemon {
         checker,
         refresher,
         reload: () => self.daemon!.reload(),
+        workerMetrics: () => self.daemon?.pool?.metricsJSON() ?? Promise.resolve([]),
         ready: () => ({
           store: true,
           repositoryIndexed: self.daemon?.indexed ?? false,
@@ -143,13 +147,23 @@ export class Daemon {
     const daemon = new Daemon(options.config, runtime, store, refresher, scheduler, checker, flusher, httpServer, adminServer, log);
     self.daemon = daemon;
     try {
-      daemon.addresses.http = await listen(httpServer, config.listenAddress);
+      if (config.workers > 1) {
+        // Worker processes serve requests on the shared socket; this one keeps the store and the background work.
+        const pool = await WorkerPool.start({ count: config.workers, config, log, onDownloads: (batch) => counter.restore(batch) });
+        daemon.pool = pool;
+        store.subscribe((event) => pool.broadcast({ type: 'event', event }));
+        catalog.onPatch((id, patch) => pool.patch(id, patch));
+        const target = parseListenAddress(config.listenAddress);
+        daemon.addresses.http = describeListen(target, pool.port);
+      } else {
+        daemon.addresses.http = await listen(httpServer, config.listenAddress);
+      }
       daemon.addresses.admin = await listen(adminServer, config.adminListenAddress);
     } catch (error) {
       await daemon.stop();
       throw new Error(`cannot listen: ${(error as Error).message}`);
     }
-    log(`signpost ${VERSION}: redirector on ${daemon.addresses.http}, admin API on ${daemon.addresses.admin}, store ${store.backend}, config ${config.source || '(built-in defaults)'}`);
+    log(`signpost ${VERSION}: redirector on ${daemon.addresses.http}${daemon.pool ? ` (${daemon.pool.size} worker processes)` : ''}, admin API on ${daemon.addresses.admin}, store ${store.backend}, config ${config.source || '(built-in defaults)'}`);
     const geoSources = geo.sources();
     log(`GeoIP: ${geoSources.city}; ASN: ${geoSources.asn}`);
     daemon.startBackground();
@@ -229,12 +243,14 @@ export class Daemon {
     this.runtime.pages = new PageRenderer(next.templates, this.log);
     this.runtime.config = next;
     this.runtime.trustedProxies = trusted;
+    this.pool?.broadcast({ type: 'config', config: next });
     this.scheduleRepository();
     this.log(`configuration reloaded from ${next.source || '(built-in defaults)'}`);
   }
 
   /** SIGUSR1: reopen the download log after logrotate moved it. */
   async reopenLogs(): Promise<void> {
+    this.pool?.broadcast({ type: 'reopen-logs' });
     await this.runtime.downloadLog?.reopen();
   }
 
@@ -259,6 +275,7 @@ export class Daemon {
       }, 10_000);
       await Promise.all(closing);
       clearTimeout(forced);
+      await this.pool?.stop(); // they finish their answers and hand over their last counts
       await this.checker.idle();
       await this.flusher.stop();
       await this.runtime.downloadLog?.close();

@@ -116,6 +116,7 @@ describe('signpost end to end', { timeout: 180_000 }, () => {
         `GeoipCityDatabase: ${join(geoipFixtures, 'GeoLite2-City-Test.mmdb')}`,
         `GeoipASNDatabase: ${join(geoipFixtures, 'GeoLite2-ASN-Test.mmdb')}`,
         'RepositoryScanInterval: 0',
+        'Workers: 2', // worker processes serve, the primary checks and counts: what runs in production
         'ScanInterval: 1h',
         'MaxLinkHeaders: 3',
         'Hashes: {SHA256: true, SHA1: true, MD5: true}',

@@ -107,6 +107,7 @@ describe('mirror health and freshness', { timeout: 240_000 }, () => {
         `GeoipCityDatabase: ${join(geoipFixtures, 'GeoLite2-City-Test.mmdb')}`,
         `GeoipASNDatabase: ${join(geoipFixtures, 'GeoLite2-ASN-Test.mmdb')}`,
         'RepositoryScanInterval: 0',
+        'Workers: 2', // worker processes serve, the primary checks and counts: what runs in production
         'ScanInterval: 1h',
         `CheckInterval: ${CHECK_INTERVAL_MS}ms`,
         `CheckTimeout: ${CHECK_TIMEOUT_MS}ms`,

@@ -80,6 +80,7 @@ describe('statistics, metrics and the download log', { timeout: 120_000 }, () =>
         `GeoipASNDatabase: ${join(geoipFixtures, 'GeoLite2-ASN-Test.mmdb')}`,
         `LogDir: ${logDir}`,
         'RepositoryScanInterval: 0',
+        'Workers: 2', // worker processes serve, the primary checks and counts: what runs in production
         'SameDownloadInterval: 2',
         'CheckInterval: 1h',
         '',

@@ -27,6 +27,8 @@ export interface AdminContext {
   /** Re-reads the configuration and GeoIP data; throws (keeping the old ones) when the new config is invalid. */
   reload: () => Promise<void>;
   ready: () => Record<string, boolean>;
+  /** Metrics of the worker processes (prom-client JSON), to add to this process's. */
+  workerMetrics: () => Promise<unknown[]>;
 }
 
 export class HttpError extends Error {
@@ -221,7 +223,7 @@ export const createAdminHandler = (ctx: AdminContext) => async (req: IncomingMes
       return send(res, Object.values(checks).every(Boolean) ? 200 : 503, checks);
     }
     if (req.method === 'GET' && url.pathname === '/metrics') {
-      const { contentType, body } = await ctx.runtime.metrics.text();
+      const { contentType, body } = await ctx.runtime.metrics.text(await ctx.workerMetrics());
       res.writeHead(200, { 'Content-Type': contentType });
       return void res.end(body);
     }

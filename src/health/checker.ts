@@ -205,7 +205,7 @@ export class HealthChecker {
     if (config.traceFileLocation && working) Object.assign(patch, await this.freshness(mirror, baseURL(mirror, working), opts, events));
 
     if (Object.keys(patch).length > 0) {
-      this.catalog.patchMirror(mirror.id, patch);
+      await this.catalog.patchMirrorEverywhere(mirror.id, patch);
       await this.store.updateMirror(mirror.id, patch);
       for (const message of events) {
         this.log(`[${mirror.name}] ${message}`);

@@ -81,6 +81,24 @@ export class Catalog {
     this.versions.set(id, (this.versions.get(id) ?? 0) + 1);
   }
 
+  /** Other request paths (worker processes) that must see a patch before it counts as made. */
+  private patchListeners: ((id: number, patch: Partial<Mirror>) => Promise<void>)[] = [];
+
+  onPatch(listener: (id: number, patch: Partial<Mirror>) => Promise<void>): void {
+    this.patchListeners.push(listener);
+  }
+
+  /** Patches this catalog and every other request path (worker processes), resolving once all have applied it. */
+  async patchMirrorEverywhere(id: number, patch: Partial<Mirror>): Promise<void> {
+    this.patchMirror(id, patch);
+    await Promise.all(this.patchListeners.map((listener) => listener(id, patch)));
+  }
+
+  /** Applies an event that reached this process from elsewhere (the primary process, or another node). */
+  applyEvent(event: StoreEvent): Promise<void> {
+    return this.enqueue(() => this.apply(event));
+  }
+
   /** Repository paths the mirror holds (its last scan), as the catalog knows them. */
   mirrorPathList(id: number): readonly string[] {
     return this.mirrorPaths.get(id) ?? [];

@@ -1,6 +1,6 @@
 // Prometheus metrics (prom-client) for the admin listener's /metrics: requests by outcome and their latency,
 // redirects and bytes per mirror, mirrors by state, scan and health-check durations and failures, flush lag, GeoIP misses.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type Outcome =
   | 'redirect'
@@ -67,12 +67,14 @@ export class Metrics {
       help: 'Mirrors by state.',
       labelNames: ['state'],
       registers,
+      aggregator: 'max',
       collect() {
         for (const [state, n] of Object.entries(sources.mirrorsByState())) this.set({ state }, n);
       },
     });
-    new Gauge({ name: 'signpost_files', help: 'Files in the repository index.', registers, collect() { this.set(sources.files()); } });
-    new Gauge({ name: 'signpost_stats_flush_lag_seconds', help: 'Age of the oldest download count not yet written to the store.', registers, collect() { this.set(sources.flushLagSeconds()); } });
+    // Every process sees the same catalog: across worker processes these are the same number, not parts of a sum.
+    new Gauge({ name: 'signpost_files', help: 'Files in the repository index.', registers, aggregator: 'max', collect() { this.set(sources.files()); } });
+    new Gauge({ name: 'signpost_stats_flush_lag_seconds', help: 'Age of the oldest download count not yet written to the store.', registers, aggregator: 'max', collect() { this.set(sources.flushLagSeconds()); } });
   }
 
   /** `startedNs` from process.hrtime.bigint() when the request arrived. */
@@ -100,7 +102,12 @@ export class Metrics {
     if (!ok) this.checkFailures.labels(mirror, protocol).inc();
   }
 
-  async text(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  /** The exposition text; with worker processes, their metrics (prom-client JSON) summed with this process's. */
+  async text(workers: readonly unknown[] = []): Promise<{ contentType: string; body: string }> {
+    if (workers.length === 0) return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    type Snapshot = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+    const all = [await this.registry.getMetricsAsJSON(), ...(workers as Snapshot[])];
+    const merged = AggregatorRegistry.aggregate(all);
+    return { contentType: merged.contentType, body: await merged.metrics() };
   }
 }
