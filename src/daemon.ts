@@ -138,7 +138,8 @@ export class Daemon {
         workerMetrics: () => self.daemon?.pool?.metricsJSON() ?? Promise.resolve([]),
         ready: () => ({
           store: true,
-          repositoryIndexed: self.daemon?.indexed ?? false,
+          // A stored index counts: a daemon restarting while its repository is briefly unreadable still serves.
+          repositoryIndexed: (self.daemon?.indexed ?? false) || catalog.fileCount > 0,
           geoip: true,
           catalogLoaded: catalog.isLoaded(),
         }),

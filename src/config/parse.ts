@@ -129,7 +129,8 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   GeoipDatabasePath: (f, d, r) => { d.config.geoipDatabasePath = path(f, d, r); },
   ConcurrentSync: (f, d, r) => { d.config.concurrentSync = r.integer(f, 1); },
   ScanInterval: (f, d, r) => { d.config.scanInterval = positiveDuration(f, r, MINUTE); },
-  CheckInterval: (f, d, r) => { d.config.checkInterval = positiveDuration(f, r, MINUTE); },
+  // 0 turns health checks off (a node that only answers requests, or a benchmark of fake mirrors).
+  CheckInterval: (f, d, r) => { d.config.checkInterval = nonNegativeDuration(f, r, MINUTE); },
   // Mirrorbits turns a negative interval into "off" rather than refusing it.
   RepositoryScanInterval: (f, d, r) => { d.config.repositoryScanInterval = Math.max(0, r.duration(f, MINUTE)); },
   MaxLinkHeaders: (f, d, r) => { d.config.maxLinkHeaders = r.integer(f, 0); },

@@ -80,6 +80,7 @@ export class HealthChecker {
 
   tick(now = Date.now()): void {
     const { checkInterval, checkConcurrency } = this.config();
+    if (checkInterval === 0) return; // health checks off
     for (const mirror of this.catalog.listMirrors()) {
       if (this.inFlight.size >= checkConcurrency) break;
       if (!mirror.enabled || this.inFlight.has(mirror.id)) continue;
