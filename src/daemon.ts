@@ -9,6 +9,7 @@ import { GeoIP } from './geo/geoip.js';
 import { CidrSet } from './geo/ip.js';
 import { createRedirector } from './http/redirector.js';
 import { WorkerPool } from './http/workers.js';
+import { geoOptions, mirrorsByState } from './http/runtime.js';
 import type { Runtime } from './http/runtime.js';
 import { describeListen, parseListenAddress } from './listen-address.js';
 import { HealthChecker } from './health/checker.js';
@@ -21,7 +22,6 @@ import { DownloadLog } from './stats/download-log.js';
 import { StatsFlusher } from './stats/flusher.js';
 import { Metrics } from './stats/metrics.js';
 import { RangeDedup } from './stats/range-dedup.js';
-import { mirrorView } from './mirrors/view.js';
 import { openStore } from './store/open.js';
 import { PageRenderer } from './http/pages/renderer.js';
 import type { Store } from './store/store.js';
@@ -30,8 +30,6 @@ import { VERSION } from './version.js';
 export type Log = (message: string) => void;
 
 export const stderrLog: Log = (message) => process.stderr.write(`${new Date().toISOString()} ${message}\n`);
-
-const geoOptions = (c: Config) => ({ cityDatabase: c.geoipCityDatabase, asnDatabase: c.geoipASNDatabase, databasePath: c.geoipDatabasePath });
 
 const listen = (server: Server, address: string): Promise<string> =>
   new Promise((resolve, reject) => {
@@ -84,14 +82,7 @@ export class Daemon {
     const counter = new DownloadCounter();
     const flusher = new StatsFlusher(counter, store, { retentionDays: Math.floor(config.statsRetention / 86_400_000), log });
     const metrics = new Metrics({
-      mirrorsByState: () => {
-        const counts: Record<string, number> = { up: 0, down: 0, partial: 0, disabled: 0 };
-        for (const m of catalog.listMirrors()) {
-          const state = mirrorView(m, 0).state;
-          counts[state] = (counts[state] ?? 0) + 1;
-        }
-        return counts;
-      },
+      mirrorsByState: () => mirrorsByState(catalog),
       files: () => catalog.fileCount,
       flushLagSeconds: () => flusher.flushLagMs() / 1000,
     });

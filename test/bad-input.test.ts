@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { startIndexServer, startRawServer } from './support/httpd.js';
 import type { RunningServer } from './support/daemon.js';
 import { freePort } from './support/net.js';
-import { geoipFixtures, tempDir } from './support/paths.js';
-import { cli, cliJSON, exitOf, http, signpostBin, startSignpost } from './support/signpost.js';
+import { tempDir } from './support/paths.js';
+import { baseConfig, cli, cliJSON, exitOf, http, signpostBin, startSignpost } from './support/signpost.js';
 import type { RunningSignpost } from './support/signpost.js';
 
 const runDaemonExpectingFailure = async (config: string): Promise<{ code: number | null; stderr: string }> => {
@@ -42,12 +42,7 @@ describe('bad input', { timeout: 120_000 }, () => {
     adminPort = await freePort();
     config = join(tmp.path, 'signpost.yaml');
     configText = [
-      `Repository: ${repo}`,
-      `DatabasePath: ${join(tmp.path, 'signpost.db')}`,
-      `ListenAddress: 127.0.0.1:${httpPort}`,
-      `AdminListenAddress: 127.0.0.1:${adminPort}`,
-      `GeoipCityDatabase: ${join(geoipFixtures, 'GeoLite2-City-Test.mmdb')}`,
-      `GeoipASNDatabase: ${join(geoipFixtures, 'GeoLite2-ASN-Test.mmdb')}`,
+      ...baseConfig({ repo: repo, db: join(tmp.path, 'signpost.db'), httpPort: httpPort, adminPort: adminPort }),
       'RepositoryScanInterval: 0',
       '',
     ].join('\n');

@@ -8,9 +8,9 @@ import { startFtpServer } from './support/ftpd.js';
 import { startIndexServer } from './support/httpd.js';
 import type { RunningServer } from './support/daemon.js';
 import { freePort } from './support/net.js';
-import { geoipFixtures, tempDir } from './support/paths.js';
+import { tempDir } from './support/paths.js';
 import { startRsyncDaemon } from './support/rsyncd.js';
-import { cli, cliJSON, http, startSignpost } from './support/signpost.js';
+import { baseConfig, cli, cliJSON, http, startSignpost } from './support/signpost.js';
 import type { RunningSignpost } from './support/signpost.js';
 
 const T0 = new Date('2026-11-01T12:00:00Z');
@@ -108,13 +108,8 @@ describe('signpost end to end', { timeout: 180_000 }, () => {
     writeFileSync(
       config,
       [
-        `Repository: ${repo}`,
-        `DatabasePath: ${join(tmp.path, 'data', 'signpost.db')}`,
-        `ListenAddress: 127.0.0.1:${httpPort}`,
-        `AdminListenAddress: 127.0.0.1:${adminPort}`,
+        ...baseConfig({ repo, db: join(tmp.path, 'data', 'signpost.db'), httpPort, adminPort }),
         'AdminToken: e2e-secret',
-        `GeoipCityDatabase: ${join(geoipFixtures, 'GeoLite2-City-Test.mmdb')}`,
-        `GeoipASNDatabase: ${join(geoipFixtures, 'GeoLite2-ASN-Test.mmdb')}`,
         'RepositoryScanInterval: 0',
         'Workers: 2', // worker processes serve, the primary checks and counts: what runs in production
         'ScanInterval: 1h',

@@ -7,8 +7,8 @@ import { dirname, join } from 'node:path';
 import { startControlledMirror } from './support/controlled-mirror.js';
 import type { ControlledMirror } from './support/controlled-mirror.js';
 import { freePort } from './support/net.js';
-import { geoipFixtures, tempDir } from './support/paths.js';
-import { cli, cliJSON, http, startSignpost } from './support/signpost.js';
+import { tempDir } from './support/paths.js';
+import { baseConfig, cli, cliJSON, http, startSignpost } from './support/signpost.js';
 import type { RunningSignpost } from './support/signpost.js';
 
 const T0 = new Date('2026-11-01T12:00:00Z');
@@ -100,12 +100,7 @@ describe('mirror health and freshness', { timeout: 240_000 }, () => {
     httpPort = await freePort();
     const adminPort = await freePort();
     configText = [
-        `Repository: ${repo}`,
-        `DatabasePath: ${join(tmp.path, 'signpost.db')}`,
-        `ListenAddress: 127.0.0.1:${httpPort}`,
-        `AdminListenAddress: 127.0.0.1:${adminPort}`,
-        `GeoipCityDatabase: ${join(geoipFixtures, 'GeoLite2-City-Test.mmdb')}`,
-        `GeoipASNDatabase: ${join(geoipFixtures, 'GeoLite2-ASN-Test.mmdb')}`,
+        ...baseConfig({ repo: repo, db: join(tmp.path, 'signpost.db'), httpPort: httpPort, adminPort: adminPort }),
         'RepositoryScanInterval: 0',
         'Workers: 2', // worker processes serve, the primary checks and counts: what runs in production
         'ScanInterval: 1h',

@@ -10,8 +10,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { RunningServer } from './support/daemon.js';
 import { startIndexServer } from './support/httpd.js';
 import { freePort } from './support/net.js';
-import { geoipFixtures, projectRoot, tempDir } from './support/paths.js';
-import { cli, http, startSignpost } from './support/signpost.js';
+import { projectRoot, tempDir } from './support/paths.js';
+import { baseConfig, cli, http, startSignpost } from './support/signpost.js';
 import type { RunningSignpost } from './support/signpost.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -110,13 +110,8 @@ describe('mirror pages in a real browser', { timeout: 120_000 }, () => {
     writeFileSync(
       config,
       [
-        `Repository: ${repo}`,
-        `DatabasePath: ${join(tmp.path, 'data', 'signpost.db')}`,
-        `ListenAddress: 127.0.0.1:${httpPort}`,
-        `AdminListenAddress: 127.0.0.1:${adminPort}`,
+        ...baseConfig({ repo, db: join(tmp.path, 'data', 'signpost.db'), httpPort, adminPort }),
         'AdminToken: pages-secret',
-        `GeoipCityDatabase: ${join(geoipFixtures, 'GeoLite2-City-Test.mmdb')}`,
-        `GeoipASNDatabase: ${join(geoipFixtures, 'GeoLite2-ASN-Test.mmdb')}`,
         'RepositoryScanInterval: 0',
         'ScanInterval: 1h',
         'Hashes: {SHA256: true, SHA1: true, MD5: true}',

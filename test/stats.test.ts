@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { startIndexServer } from './support/httpd.js';
 import type { RunningServer } from './support/daemon.js';
 import { freePort } from './support/net.js';
-import { geoipFixtures, tempDir } from './support/paths.js';
-import { cli, cliJSON, http, startSignpost } from './support/signpost.js';
+import { tempDir } from './support/paths.js';
+import { baseConfig, cli, cliJSON, http, startSignpost } from './support/signpost.js';
 import type { RunningSignpost } from './support/signpost.js';
 
 const GB = '2.125.160.217';
@@ -72,12 +72,7 @@ describe('statistics, metrics and the download log', { timeout: 120_000 }, () =>
     writeFileSync(
       config,
       [
-        `Repository: ${repo}`,
-        `DatabasePath: ${join(tmp.path, 'signpost.db')}`,
-        `ListenAddress: 127.0.0.1:${httpPort}`,
-        `AdminListenAddress: 127.0.0.1:${adminPort}`,
-        `GeoipCityDatabase: ${join(geoipFixtures, 'GeoLite2-City-Test.mmdb')}`,
-        `GeoipASNDatabase: ${join(geoipFixtures, 'GeoLite2-ASN-Test.mmdb')}`,
+        ...baseConfig({ repo: repo, db: join(tmp.path, 'signpost.db'), httpPort: httpPort, adminPort: adminPort }),
         `LogDir: ${logDir}`,
         'RepositoryScanInterval: 0',
         'Workers: 2', // worker processes serve, the primary checks and counts: what runs in production

@@ -6,7 +6,6 @@ import { GeoIP } from '../geo/geoip.js';
 import { CidrSet } from '../geo/ip.js';
 import { parseListenAddress } from '../listen-address.js';
 import { Catalog } from '../mirrors/catalog.js';
-import { mirrorView } from '../mirrors/view.js';
 import { DownloadCounter } from '../stats/counter.js';
 import { DownloadLog } from '../stats/download-log.js';
 import { Metrics } from '../stats/metrics.js';
@@ -15,6 +14,7 @@ import { openStore } from '../store/open.js';
 import { VERSION } from '../version.js';
 import { PageRenderer } from './pages/renderer.js';
 import { createRedirector } from './redirector.js';
+import { geoOptions, mirrorsByState } from './runtime.js';
 import type { Runtime } from './runtime.js';
 import { isMessage } from './worker-messages.js';
 import type { ToPrimary, ToWorker } from './worker-messages.js';
@@ -28,8 +28,6 @@ const send = (message: ToPrimary): Promise<void> =>
     process.send(message, undefined, {}, () => resolve());
   });
 
-const geoOptions = (c: Config) => ({ cityDatabase: c.geoipCityDatabase, asnDatabase: c.geoipASNDatabase, databasePath: c.geoipDatabasePath });
-
 const run = async (): Promise<void> => {
   const config = JSON.parse(process.env.SIGNPOST_WORKER_CONFIG ?? 'null') as Config | null;
   if (!config) throw new Error('SIGNPOST_WORKER_CONFIG is missing: worker processes are started by `signpost daemon`');
@@ -39,14 +37,7 @@ const run = async (): Promise<void> => {
   await catalog.start();
   const counter = new DownloadCounter();
   const metrics = new Metrics({
-    mirrorsByState: () => {
-      const counts: Record<string, number> = { up: 0, down: 0, partial: 0, disabled: 0 };
-      for (const m of catalog.listMirrors()) {
-        const state = mirrorView(m, 0).state;
-        counts[state] = (counts[state] ?? 0) + 1;
-      }
-      return counts;
-    },
+    mirrorsByState: () => mirrorsByState(catalog),
     files: () => catalog.fileCount,
     flushLagSeconds: () => 0,
   });

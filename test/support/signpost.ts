@@ -5,7 +5,7 @@ import { Agent, request } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { stopChild } from './daemon.js';
-import { projectRoot } from './paths.js';
+import { geoipFixtures, projectRoot } from './paths.js';
 
 export const signpostBin = join(projectRoot, 'bin', 'signpost.js');
 
@@ -104,3 +104,13 @@ export const startSignpost = async (config: string, adminPort: number, readyMs =
 /** Waits for a child to exit by itself and returns its code and output. */
 export const exitOf = (child: ChildProcess): Promise<number | null> =>
   new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+
+/** The config lines every daemon test starts from: its repository, store, loopback ports and MaxMind's test GeoIP data. */
+export const baseConfig = (o: { repo: string; db: string; httpPort: number; adminPort: number }): string[] => [
+  `Repository: ${o.repo}`,
+  `DatabasePath: ${o.db}`,
+  `ListenAddress: 127.0.0.1:${o.httpPort}`,
+  `AdminListenAddress: 127.0.0.1:${o.adminPort}`,
+  `GeoipCityDatabase: ${join(geoipFixtures, 'GeoLite2-City-Test.mmdb')}`,
+  `GeoipASNDatabase: ${join(geoipFixtures, 'GeoLite2-ASN-Test.mmdb')}`,
+];
