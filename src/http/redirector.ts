@@ -37,14 +37,22 @@ const body = (res: ServerResponse, status: number, type: string, text: string, h
 
 const hexToBase64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
 
+/** The digest header values of a file, made once per indexed file record (a rescan makes new records). */
+const digestCache = new WeakMap<RepoFile, { digest: string; repr: string }>();
+
 /** RFC 3230 `Digest` and RFC 9530 `Repr-Digest` values from the indexed hashes. */
 const digestHeaders = (file: RepoFile, headers: Record<string, string | string[]>): void => {
-  const digest: string[] = [];
-  if (file.sha256) digest.push(`SHA-256=${hexToBase64(file.sha256)}`);
-  if (file.sha1) digest.push(`SHA=${hexToBase64(file.sha1)}`);
-  if (file.md5) digest.push(`MD5=${hexToBase64(file.md5)}`);
-  if (digest.length) headers['Digest'] = digest.join(', ');
-  if (file.sha256) headers['Repr-Digest'] = `sha-256=:${hexToBase64(file.sha256)}:`;
+  let cached = digestCache.get(file);
+  if (!cached) {
+    const digest: string[] = [];
+    if (file.sha256) digest.push(`SHA-256=${hexToBase64(file.sha256)}`);
+    if (file.sha1) digest.push(`SHA=${hexToBase64(file.sha1)}`);
+    if (file.md5) digest.push(`MD5=${hexToBase64(file.md5)}`);
+    cached = { digest: digest.join(', '), repr: file.sha256 ? `sha-256=:${hexToBase64(file.sha256)}:` : '' };
+    digestCache.set(file, cached);
+  }
+  if (cached.digest) headers['Digest'] = cached.digest;
+  if (cached.repr) headers['Repr-Digest'] = cached.repr;
 };
 
 const tlsRequirement = (req: IncomingMessage, params: URLSearchParams, viaProxy: boolean, allowUpgrade: boolean): TLSRequirement => {
@@ -75,6 +83,9 @@ const wantsJSON = (runtime: Runtime, req: IncomingMessage): boolean => {
 };
 
 const STATS_TYPE = 'application/json; charset=utf-8';
+
+/** Shared by every request without a query string (most downloads): never written to. */
+const NO_PARAMS = new URLSearchParams();
 
 /** `?stats` and `?stats=YYYY[-MM[-DD]]`: Mirrorbits' JSON shapes, read from the store (not the redirect path). */
 const respondStats = async (runtime: Runtime, res: ServerResponse, path: string, value: string, head: boolean): Promise<void> => {
@@ -122,7 +133,7 @@ const handle = (runtime: Runtime, req: IncomingMessage, res: ServerResponse): Ou
     plain(res, parsed.status, parsed.message, head);
     return statusOutcome(parsed.status);
   }
-  const params = new URLSearchParams(parsed.query);
+  const params = parsed.query === '' ? NO_PARAMS : new URLSearchParams(parsed.query);
 
   if (params.has('mirrorstats')) {
     const mirrors = runtime.catalog.listMirrors().map((m) => mirrorView(m, runtime.catalog.mirrorFileCount(m.id), runtime.config.maxMirrorLag));
