@@ -6,10 +6,9 @@ import { createAdminHandler } from './admin/routes.js';
 import type { Config } from './config/config.js';
 import { loadConfig } from './config/load.js';
 import { GeoIP } from './geo/geoip.js';
-import { CidrSet } from './geo/ip.js';
 import { createRedirector } from './http/redirector.js';
 import { WorkerPool } from './http/workers.js';
-import { geoOptions, mirrorsByState } from './http/runtime.js';
+import { applyConfig, createRuntime, geoOptions } from './http/runtime.js';
 import type { Runtime } from './http/runtime.js';
 import { describeListen, parseListenAddress } from './listen-address.js';
 import { HealthChecker } from './health/checker.js';
@@ -17,13 +16,8 @@ import { Catalog } from './mirrors/catalog.js';
 import { RepositoryRefresher } from './repo/refresh.js';
 import { MirrorScanner } from './scan/mirror-scan.js';
 import { ScanScheduler } from './scan/scheduler.js';
-import { DownloadCounter } from './stats/counter.js';
-import { DownloadLog } from './stats/download-log.js';
 import { StatsFlusher } from './stats/flusher.js';
-import { Metrics } from './stats/metrics.js';
-import { RangeDedup } from './stats/range-dedup.js';
 import { openStore } from './store/open.js';
-import { PageRenderer } from './http/pages/renderer.js';
 import type { Store } from './store/store.js';
 import { VERSION } from './version.js';
 
@@ -79,26 +73,10 @@ export class Daemon {
     }
     const catalog = new Catalog(store);
     await catalog.start();
-    const counter = new DownloadCounter();
+    const self: { daemon?: Daemon } = {};
+    const runtime = createRuntime({ config, geo, catalog, store, flushLagSeconds: () => (self.daemon?.flushLagMs() ?? 0) / 1000, log });
+    const { counter, metrics } = runtime;
     const flusher = new StatsFlusher(counter, store, { retentionDays: Math.floor(config.statsRetention / 86_400_000), log });
-    const metrics = new Metrics({
-      mirrorsByState: () => mirrorsByState(catalog),
-      files: () => catalog.fileCount,
-      flushLagSeconds: () => flusher.flushLagMs() / 1000,
-    });
-    const runtime: Runtime = {
-      config,
-      geo,
-      trustedProxies: new CidrSet(config.trustedProxies),
-      catalog,
-      version: VERSION,
-      store,
-      counter,
-      dedup: new RangeDedup(config.sameDownloadInterval * 1000),
-      metrics,
-      downloadLog: config.logDir ? new DownloadLog(config.logDir) : undefined,
-      pages: new PageRenderer(config.templates, log),
-    };
     const refresher = new RepositoryRefresher(store, catalog, () => ({ root: runtime.config.repository, hashes: runtime.config.hashes }));
     const checker = new HealthChecker(store, catalog, () => runtime.config, log, Math.random, metrics);
     // After a successful scan of a mirror that is not up, check it at once (the scan answer waits for it).
@@ -116,7 +94,6 @@ export class Daemon {
     httpServer.keepAliveTimeout = 5000;
     httpServer.requestTimeout = 10_000;
     httpServer.headersTimeout = 10_000;
-    const self: { daemon?: Daemon } = {};
     const adminServer = createServer(
       createAdminHandler({
         store,
@@ -212,32 +189,17 @@ export class Daemon {
       this.log(`reload refused, keeping the running configuration: ${(error as Error).message}`);
       throw error;
     }
-    const trusted = new CidrSet(next.trustedProxies);
-    const geoChanged = JSON.stringify(geoOptions(old)) !== JSON.stringify(geoOptions(next));
-    if (geoChanged) {
-      const geo = await GeoIP.open(geoOptions(next));
-      const previous = this.runtime.geo;
-      this.runtime.geo = geo;
-      previous.close();
-    } else {
-      await this.runtime.geo.reopenIfChanged();
-    }
-    for (const key of ['listenAddress', 'adminListenAddress', 'store', 'databasePath'] as const) {
+    for (const key of ['listenAddress', 'adminListenAddress', 'store', 'databasePath', 'workers'] as const) {
       if (old[key] !== next[key]) this.log(`reload: ${key} changed; it takes effect at the next restart`);
     }
-    if (old.sameDownloadInterval !== next.sameDownloadInterval) this.runtime.dedup = new RangeDedup(next.sameDownloadInterval * 1000);
-    if (old.logDir !== next.logDir) {
-      await this.runtime.downloadLog?.close();
-      this.runtime.downloadLog = next.logDir ? new DownloadLog(next.logDir) : undefined;
-    } else {
-      await this.runtime.downloadLog?.reopen();
-    }
-    this.runtime.pages = new PageRenderer(next.templates, this.log);
-    this.runtime.config = next;
-    this.runtime.trustedProxies = trusted;
+    await applyConfig(this.runtime, next, this.log);
     this.pool?.broadcast({ type: 'config', config: next });
     this.scheduleRepository();
     this.log(`configuration reloaded from ${next.source || '(built-in defaults)'}`);
+  }
+
+  flushLagMs(): number {
+    return this.flusher.flushLagMs();
   }
 
   /** SIGUSR1: reopen the download log after logrotate moved it. */

@@ -3,19 +3,11 @@
 import { createServer } from 'node:http';
 import type { Config } from '../config/config.js';
 import { GeoIP } from '../geo/geoip.js';
-import { CidrSet } from '../geo/ip.js';
 import { parseListenAddress } from '../listen-address.js';
 import { Catalog } from '../mirrors/catalog.js';
-import { DownloadCounter } from '../stats/counter.js';
-import { DownloadLog } from '../stats/download-log.js';
-import { Metrics } from '../stats/metrics.js';
-import { RangeDedup } from '../stats/range-dedup.js';
 import { openStore } from '../store/open.js';
-import { VERSION } from '../version.js';
-import { PageRenderer } from './pages/renderer.js';
 import { createRedirector } from './redirector.js';
-import { geoOptions, mirrorsByState } from './runtime.js';
-import type { Runtime } from './runtime.js';
+import { applyConfig, createRuntime, geoOptions } from './runtime.js';
 import { isMessage } from './worker-messages.js';
 import type { ToPrimary, ToWorker } from './worker-messages.js';
 
@@ -35,25 +27,8 @@ const run = async (): Promise<void> => {
   const geo = await GeoIP.open(geoOptions(config));
   const catalog = new Catalog(store);
   await catalog.start();
-  const counter = new DownloadCounter();
-  const metrics = new Metrics({
-    mirrorsByState: () => mirrorsByState(catalog),
-    files: () => catalog.fileCount,
-    flushLagSeconds: () => 0,
-  });
-  const runtime: Runtime = {
-    config,
-    geo,
-    trustedProxies: new CidrSet(config.trustedProxies),
-    catalog,
-    version: VERSION,
-    store,
-    counter,
-    dedup: new RangeDedup(config.sameDownloadInterval * 1000),
-    metrics,
-    downloadLog: config.logDir ? new DownloadLog(config.logDir) : undefined,
-    pages: new PageRenderer(config.templates, (message) => void send({ type: 'log', message })),
-  };
+  const runtime = createRuntime({ config, geo, catalog, store, flushLagSeconds: () => 0, log: (message) => void send({ type: 'log', message }) });
+  const { counter, metrics } = runtime;
   const server = createServer(createRedirector(runtime));
   server.keepAliveTimeout = 5000;
   server.requestTimeout = 10_000;
@@ -93,31 +68,11 @@ const run = async (): Promise<void> => {
         catalog.patchMirror(message.id, message.patch);
         void send({ type: 'patched', seq: message.seq });
         break;
-      case 'config': {
-        const old = runtime.config;
-        const next = message.config;
-        void (async () => {
-          if (JSON.stringify(geoOptions(old)) !== JSON.stringify(geoOptions(next))) {
-            const fresh = await GeoIP.open(geoOptions(next));
-            const previous = runtime.geo;
-            runtime.geo = fresh;
-            previous.close();
-          } else {
-            await runtime.geo.reopenIfChanged().catch(() => false);
-          }
-          if (old.sameDownloadInterval !== next.sameDownloadInterval) runtime.dedup = new RangeDedup(next.sameDownloadInterval * 1000);
-          if (old.logDir !== next.logDir) {
-            await runtime.downloadLog?.close();
-            runtime.downloadLog = next.logDir ? new DownloadLog(next.logDir) : undefined;
-          } else {
-            await runtime.downloadLog?.reopen();
-          }
-          runtime.pages = new PageRenderer(next.templates, (m) => void send({ type: 'log', message: m }));
-          runtime.trustedProxies = new CidrSet(next.trustedProxies);
-          runtime.config = next;
-        })().catch((error: unknown) => void send({ type: 'log', message: `worker ${process.pid}: reload failed: ${(error as Error).message}` }));
+      case 'config':
+        applyConfig(runtime, message.config, (m) => void send({ type: 'log', message: m })).catch(
+          (error: unknown) => void send({ type: 'log', message: `worker ${process.pid}: reload failed: ${(error as Error).message}` }),
+        );
         break;
-      }
       case 'reopen-logs':
         void runtime.downloadLog?.reopen();
         break;
