@@ -122,6 +122,7 @@ export class Daemon {
         daemon.pool = pool;
         store.subscribe((event) => pool.broadcast({ type: 'event', event }));
         catalog.onPatch((id, patch) => pool.patch(id, patch));
+        catalog.onSettle(() => pool.sync());
         const target = parseListenAddress(config.listenAddress);
         daemon.addresses.http = describeListen(target, pool.port);
       } else {

@@ -99,7 +99,7 @@ const addMirror = async (ctx: AdminContext, body: Record<string, unknown>) => {
   const { warnings, ...where } = located;
   const mirror = await ctx.store.addMirror({ ...settings, ...where }, initialState(Date.now()));
   await ctx.store.appendLog(mirror.id, { time: Date.now(), kind: 'added', message: 'Mirror added' });
-  await ctx.catalog.settled();
+  await ctx.catalog.settledEverywhere();
   return { mirror: view(ctx, mirror), warnings };
 };
 
@@ -110,7 +110,7 @@ const editMirror = async (ctx: AdminContext, mirror: Mirror, body: Record<string
   const updated = await ctx.store.updateMirror(mirror.id, patch);
   const fields = changed.map(([k]) => k);
   await ctx.store.appendLog(mirror.id, { time: Date.now(), kind: 'edited', message: `Mirror edited: ${fields.join(', ')}` });
-  await ctx.catalog.settled();
+  await ctx.catalog.settledEverywhere();
   return { mirror: view(ctx, updated), changed: fields };
 };
 
@@ -118,7 +118,7 @@ const setEnabled = async (ctx: AdminContext, mirror: Mirror, enabled: boolean) =
   if (mirror.enabled !== enabled) {
     await ctx.store.updateMirror(mirror.id, { enabled, stateSince: Date.now() });
     await ctx.store.appendLog(mirror.id, { time: Date.now(), kind: enabled ? 'enabled' : 'disabled', message: `Mirror ${enabled ? 'enabled' : 'disabled'}` });
-    await ctx.catalog.settled();
+    await ctx.catalog.settledEverywhere();
     // A mirror coming back into service is checked at once rather than at the next round.
     const current = ctx.catalog.getMirror(mirror.id);
     if (enabled && current && !(current.httpUp && current.httpsUp)) await ctx.checker.checkNow(current);
@@ -139,7 +139,7 @@ const routes: [string, RegExp, Handler][] = [
   ['DELETE', /^\/api\/mirrors\/([^/]+)$/, async (ctx, _req, [ref]) => {
     const mirror = findMirror(ctx.catalog, ref!);
     await ctx.store.removeMirror(mirror.id);
-    await ctx.catalog.settled();
+    await ctx.catalog.settledEverywhere();
     return { removed: mirror.name };
   }],
   ['POST', /^\/api\/mirrors\/([^/]+)\/enable$/, async (ctx, _req, [ref]) => setEnabled(ctx, findMirror(ctx.catalog, ref!), true)],

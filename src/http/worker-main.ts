@@ -73,6 +73,10 @@ const run = async (): Promise<void> => {
           (error: unknown) => void send({ type: 'log', message: `worker ${process.pid}: reload failed: ${(error as Error).message}` }),
         );
         break;
+      case 'sync':
+        // Events came before this message on the same channel, so they are queued: wait for them to be applied.
+        void catalog.settled().then(() => send({ type: 'synced', seq: message.seq }));
+        break;
       case 'reopen-logs':
         void runtime.downloadLog?.reopen();
         break;

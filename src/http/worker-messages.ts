@@ -10,11 +10,13 @@ export type ToWorker =
   | { type: 'config'; config: Config }
   | { type: 'reopen-logs' }
   | { type: 'metrics'; seq: number }
+  | { type: 'sync'; seq: number }
   | { type: 'stop' };
 
 export type ToPrimary =
   | { type: 'ready'; pid: number; port: number }
   | { type: 'patched'; seq: number }
+  | { type: 'synced'; seq: number }
   | { type: 'downloads'; batch: DownloadCount[] }
   | { type: 'metrics'; seq: number; json: unknown }
   | { type: 'log'; message: string }

@@ -11,6 +11,8 @@ import { isMessage } from './worker-messages.js';
 import type { ToPrimary, ToWorker } from './worker-messages.js';
 
 const PATCH_ACK_MS = 1000;
+/** A worker re-reading a mirror's large listing can take a while; past this the change is reported and answered anyway. */
+const SYNC_ACK_MS = 10_000;
 const STOP_MS = 15_000;
 
 const workerEntry = (): { exec: string; execArgv: string[] } => {
@@ -78,6 +80,7 @@ export class WorkerPool {
             this.options.onDownloads(message.batch);
             break;
           case 'patched':
+          case 'synced':
             this.acknowledge(message.seq, worker.id);
             break;
           case 'metrics':
@@ -111,15 +114,24 @@ export class WorkerPool {
 
   /** Sends a patch to every worker and resolves when all have applied it (or after a second). */
   patch(id: number, patch: Partial<Mirror>): Promise<void> {
+    return this.roundTrip((seq) => ({ type: 'patch', seq, id, patch }), `health patch of mirror ${id}`, PATCH_ACK_MS);
+  }
+
+  /** Resolves when every worker has applied the store events sent so far (or after a second). */
+  sync(): Promise<void> {
+    return this.roundTrip((seq) => ({ type: 'sync', seq }), 'catalog sync', SYNC_ACK_MS);
+  }
+
+  private roundTrip(make: (seq: number) => ToWorker, what: string, limitMs: number): Promise<void> {
     const seq = ++this.seq;
     const pending = new Set([...this.workers].filter((w) => w.isConnected()).map((w) => w.id));
     if (pending.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiting.delete(seq);
-        this.options.log(`health patch of mirror ${id} not acknowledged by every worker within ${PATCH_ACK_MS} ms`);
+        this.options.log(`${what} not acknowledged by every worker within ${limitMs} ms`);
         resolve();
-      }, PATCH_ACK_MS);
+      }, limitMs);
       this.waiting.set(seq, {
         pending,
         done: () => {
@@ -127,7 +139,7 @@ export class WorkerPool {
           resolve();
         },
       });
-      for (const worker of this.workers) this.post(worker, { type: 'patch', seq, id, patch });
+      for (const worker of this.workers) this.post(worker, make(seq));
     });
   }
 

@@ -94,6 +94,19 @@ export class Catalog {
     await Promise.all(this.patchListeners.map((listener) => listener(id, patch)));
   }
 
+  /** Other request paths (worker processes) whose catalogs must catch up before a change counts as visible. */
+  private settleListeners: (() => Promise<void>)[] = [];
+
+  onSettle(listener: () => Promise<void>): void {
+    this.settleListeners.push(listener);
+  }
+
+  /** Resolves once every change made so far is applied here and in every other request path of this node. */
+  async settledEverywhere(): Promise<void> {
+    await this.settled();
+    await Promise.all(this.settleListeners.map((listener) => listener()));
+  }
+
   /** Applies an event that reached this process from elsewhere (the primary process, or another node). */
   applyEvent(event: StoreEvent): Promise<void> {
     return this.enqueue(() => this.apply(event));

@@ -50,7 +50,7 @@ export class RepositoryRefresher {
     this.pool ??= new HashPool(2);
     const result = await indexRepository({ root, hashes, previous, rehash, pool: this.pool });
     const counts = await this.store.replaceFiles(result.files, result.links);
-    await this.catalog.settled();
+    await this.catalog.settledEverywhere();
     this.lastRefresh = Date.now();
     this.lastSummary = {
       files: result.files.length,

@@ -120,7 +120,7 @@ export class MirrorScanner {
     if (failures === SCAN_FAILURES_FLAG) {
       await this.store.appendLog(mirror.id, { time: Date.now(), kind: 'scan-flagged', message: `Scan failing: ${failures} failures in a row` });
     }
-    await this.catalog.settled();
+    await this.catalog.settledEverywhere();
   }
 
   /** FixTimezoneOffsets: the offset a sample of the mirror's files agrees on, else 0 (and why, for the log). */
@@ -185,7 +185,7 @@ export class MirrorScanner {
       message: `Scan completed: ${summary.listed} files (${summary.known} known), ${summary.removed} removed${skippedNote}${tz.note ? ` (${tz.note})` : ''}`,
     });
     if (enable && !mirror.enabled) await this.store.appendLog(mirror.id, { time: now, kind: 'enabled', message: 'Mirror enabled' });
-    await this.catalog.settled();
+    await this.catalog.settledEverywhere();
     return summary;
   }
 }
