@@ -21,7 +21,8 @@ const T0 = new Date('2026-11-01T12:00:00Z');
 
 // Screenshots go to docs/ when asked (UPDATE_SCREENSHOTS=1 npm test, after the pages change), else to a temp dir,
 // so that a test run never leaves the work tree modified.
-const screenshotDir = process.env.UPDATE_SCREENSHOTS === '1' ? join(projectRoot, 'docs') : tempDir('signpost-shots-').path;
+const scratch = process.env.UPDATE_SCREENSHOTS === '1' ? undefined : tempDir('signpost-shots-');
+const screenshotDir = scratch?.path ?? join(projectRoot, 'docs');
 const screenshot = (name: string): string => join(screenshotDir, name);
 const FILE = '/releases/app-1.0.tar.gz';
 const REPO: Record<string, string> = { [FILE]: 'app 1.0\n'.repeat(4000), '/other.txt': 'other\n' };
@@ -144,6 +145,7 @@ describe('mirror pages in a real browser', { timeout: 120_000 }, () => {
     await daemon?.stop();
     await Promise.all(servers.map((s) => s.stop()));
     tmp.remove();
+    scratch?.remove();
   });
 
   it('serves the page assets itself, with an ETag and a day of caching', async () => {
