@@ -431,6 +431,19 @@ const evaluate = (ceiling: Ceiling, small: Phase | undefined, large: Phase | und
   return out;
 };
 
+/** CPU (cores) taken by anything outside the benchmark beyond which a measurement is flagged as disturbed. */
+const BUSY_CORES = 0.15;
+
+const measurements = (ceilings: Ceiling[], phases: Phase[], profile: ProfileRun | undefined): [string, Measurement][] => {
+  const out: [string, Measurement][] = ceilings.map((c) => [`ceiling, ${c.processes} process(es)`, c.measurement]);
+  for (const p of phases) {
+    if (p.redirect) out.push([`redirect ${p.label}`, p.redirect]);
+    if (p.json) out.push([`JSON ${p.label}`, p.json]);
+  }
+  if (profile?.measurement) out.push(['redirect, CPU-profiled', profile.measurement]);
+  return out;
+};
+
 const row = (cells: (string | number)[], widths: number[]): string => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]!) : String(c).padStart(widths[i]!))).join('  ');
 
 const printTable = (ceilings: Ceiling[], phases: Phase[], profile: ProfileRun | undefined, targets: Target[]): void => {
@@ -455,6 +468,8 @@ const printTable = (ceilings: Ceiling[], phases: Phase[], profile: ProfileRun | 
   if (profile?.measurement) line('redirect, CPU-profiled', profile.measurement);
   console.log('\n' + lines.join('\n'));
   console.log('CPU in cores: srv = the serving processes, wrk = the load generator, other = the rest of the machine and hypervisor steal (should be ~0)');
+  const busy = measurements(ceilings, phases, profile).filter(([, m]) => m.cpu.other + m.cpu.steal > BUSY_CORES);
+  for (const [name, m] of busy) console.log(`WARNING: ${name}: ${Math.round((m.cpu.other + m.cpu.steal) * 100) / 100} cores went to other processes or the hypervisor; this figure is not trustworthy`);
   for (const p of phases) {
     if (p.startMs > 0) console.log(`\n${p.label}: ready in ${p.startMs} ms; startup re-index done at ${p.indexedMs} ms; idle RSS ${p.idleRssMiB} MiB; lifetime peak RSS ${p.lifetime?.peakRssMiB ?? '?'} MiB over ${p.lifetime?.processes ?? '?'} process(es); mirrors up ${p.mirrorsUp}`);
     if (p.rescan) console.log(`  rescan: ${p.rescan.operationMs} ms; ${p.rescan.requestsPerSecond} req/s during it vs ${p.rescan.idleSliceRps} idle (p99 ${p.rescan.p99Ms} ms, ${p.rescan.errors} errors)`);
@@ -527,6 +542,9 @@ const main = async (): Promise<number> => {
     phases,
     profile,
     targets,
+    disturbed: measurements(ceilings, phases, profile)
+      .filter(([, m]) => m.cpu.other + m.cpu.steal > BUSY_CORES)
+      .map(([name]) => name),
   };
   mkdirSync(dirname(o.out), { recursive: true });
   writeFileSync(o.out, JSON.stringify(results, null, 2) + '\n');
