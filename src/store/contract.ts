@@ -7,6 +7,7 @@ import type { RepoFile } from '../repo/file.js';
 import {
   MAX_LOG_ENTRIES,
   type DownloadCount,
+  type FileColumns,
   type MirrorDownloads,
   NameTakenError,
   NotFoundError,
@@ -339,6 +340,7 @@ export const runStoreContract = (name: string, open: () => Promise<StoreFixture>
         withStore(async (store) => {
           const gone = await addPlain(store, 'Gone');
           const kept = await addPlain(store, 'Kept');
+          await store.replaceFiles([repoFile('/a'), repoFile('/b')], []);
           for (const { id } of [gone, kept]) {
             await store.replaceMirrorFiles(id, [mirrorFile('/a'), mirrorFile('/b')]);
             await store.appendLog(id, { time: NOW, kind: 'added', message: `mirror ${id}` });
@@ -440,13 +442,50 @@ export const runStoreContract = (name: string, open: () => Promise<StoreFixture>
       );
 
       it(
-        "leaves the mirrors' file lists alone",
+        "moves the mirrors' holdings along: removed files leave, changed files leave exact copies differing",
         withStore(async (store) => {
           const mirror = await addPlain(store, 'Lister');
-          await store.replaceFiles([repoFile('/a'), repoFile('/b')], []);
-          await store.replaceMirrorFiles(mirror.id, [mirrorFile('/a'), mirrorFile('/b')]);
+          const ahead = await addPlain(store, 'Ahead');
+          await store.replaceFiles([repoFile('/a'), repoFile('/b'), repoFile('/c', 3)], []);
+          await store.replaceMirrorFiles(mirror.id, [mirrorFile('/a'), mirrorFile('/b'), mirrorFile('/c', 3)]);
+          await store.replaceMirrorFiles(ahead.id, [mirrorFile('/c', 30, NOW + 5000)]);
+          assert.deepEqual(await store.replaceFiles([repoFile('/a'), repoFile('/c', 30, { mtimeMs: NOW + 5000 })], []), counts(2, 0, 1, 1));
+          // The old copy of /c keeps what the scan saw; the mirror that already had the new one now holds it exactly.
+          assert.deepEqual(await store.listMirrorFiles(mirror.id), [mirrorFile('/a'), mirrorFile('/c', 3)]);
+          assert.deepEqual(await store.listMirrorFiles(ahead.id), [mirrorFile('/c', 30, NOW + 5000)]);
+          const held = await store.getHoldings(ahead.id);
+          assert.equal(held.diffIds.length, 0, 'an equal copy is exact');
+          const old = await store.getHoldings(mirror.id);
+          assert.deepEqual([...old.diffSizes], [3]);
+          // A hash-only change leaves the copies exact; a path that comes back is a new file no mirror holds yet.
+          await store.replaceFiles([repoFile('/a', 100, { sha256: 'e'.repeat(64) }), repoFile('/b'), repoFile('/c', 30, { mtimeMs: NOW + 5000 })], []);
+          assert.deepEqual(await store.listMirrorFiles(mirror.id), [mirrorFile('/a'), mirrorFile('/c', 3)]);
+        }),
+      );
+
+      it(
+        'gives every path a stable id, never reused, readable in columns with the digests as bytes',
+        withStore(async (store) => {
+          await store.replaceFiles([repoFile('/a'), repoFile('/b', 7, { sha1: '', md5: '' })], []);
+          const first = await store.readFileColumns();
+          const idOf = (cols: FileColumns, path: string) => cols.ids[cols.paths.indexOf(path)];
+          assert.equal(first.paths.length, 2);
+          assert.notEqual(idOf(first, '/a'), idOf(first, '/b'));
+          const b = first.paths.indexOf('/b');
+          assert.equal(first.sizes[b], 7);
+          assert.equal(first.mtimes[b], NOW);
+          assert.equal(Buffer.from(first.sha256.subarray(b * 32, b * 32 + 32)).toString('hex'), 'b'.repeat(64));
+          assert.equal(Buffer.from(first.sha1.subarray(b * 20, b * 20 + 20)).toString('hex'), '0'.repeat(40), 'not computed: zeros');
+          await store.replaceFiles([repoFile('/b', 8), repoFile('/c')], []);
+          const second = await store.readFileColumns();
+          assert.equal(idOf(second, '/b'), idOf(first, '/b'), 'a changed file keeps its id');
+          assert.ok(![idOf(first, '/a'), idOf(first, '/b')].includes(idOf(second, '/c')!), "a new path does not take a removed one's id");
           await store.replaceFiles([repoFile('/a')], []);
-          assert.deepEqual(await store.listMirrorFiles(mirror.id), [mirrorFile('/a'), mirrorFile('/b')]);
+          const third = await store.readFileColumns();
+          assert.ok(![idOf(first, '/a'), idOf(first, '/b'), idOf(second, '/c')].includes(idOf(third, '/a')!), 'a path that comes back gets a new id');
+          await store.replaceFiles([repoFile('/x', 1, { sha1: '', sha256: '', md5: '' })], []);
+          const bare = await store.readFileColumns();
+          assert.deepEqual([bare.sha1.length, bare.sha256.length, bare.md5.length], [0, 0, 0]);
         }),
       );
     });
@@ -456,9 +495,10 @@ export const runStoreContract = (name: string, open: () => Promise<StoreFixture>
         'replaces a listing, counting the differences on repeated calls',
         withStore(async (store) => {
           const { id } = await addPlain(store, 'Scanned');
-          const first = [mirrorFile('/b', 2), mirrorFile('/a', 1), mirrorFile('/c', 3, 0)];
-          assert.deepEqual(await store.replaceMirrorFiles(id, first), counts(3, 3, 0, 0));
-          assert.deepEqual(await store.listMirrorFiles(id), byPath(first));
+          await store.replaceFiles(['/a', '/b', '/c', '/d'].map((p) => repoFile(p)), []);
+          const first = [mirrorFile('/b', 2), mirrorFile('/a', 1), mirrorFile('/c', 3, 0), mirrorFile('/not-in-the-index')];
+          assert.deepEqual(await store.replaceMirrorFiles(id, first), counts(3, 3, 0, 0), 'paths outside the index are not kept');
+          assert.deepEqual(await store.listMirrorFiles(id), byPath(first.slice(0, 3)));
           assert.deepEqual(await store.replaceMirrorFiles(id, first), counts(3, 0, 0, 0));
 
           const second = [mirrorFile('/a', 1), mirrorFile('/b', 20), mirrorFile('/c', 3, NOW + 0.5), mirrorFile('/d', 4)];
@@ -468,8 +508,15 @@ export const runStoreContract = (name: string, open: () => Promise<StoreFixture>
           assert.deepEqual(await store.replaceMirrorFiles(id, [mirrorFile('/d', 4)]), counts(1, 0, 0, 3));
           assert.deepEqual(await store.replaceMirrorFiles(id, [mirrorFile('/d', 4), mirrorFile('/d', 5)]), counts(1, 0, 1, 0));
           assert.deepEqual(await store.listMirrorFiles(id), [mirrorFile('/d', 5)]);
-          assert.deepEqual(await store.replaceMirrorFiles(id, []), counts(0, 0, 0, 1));
+          // Exact (the index's size and mtime) and differing copies, in compact form.
+          assert.deepEqual(await store.replaceMirrorFiles(id, [mirrorFile('/a'), mirrorFile('/b', 100, NOW - 1000)]), counts(2, 2, 0, 1));
+          const held = await store.getHoldings(id);
+          assert.equal(held.diffIds.length, 1);
+          assert.deepEqual([held.diffSizes[0], held.diffMtimes[0]], [100, NOW - 1000]);
+          assert.ok(held.bits.some((b) => b !== 0));
+          assert.deepEqual(await store.replaceMirrorFiles(id, []), counts(0, 0, 0, 2));
           assert.deepEqual(await store.listMirrorFiles(id), []);
+          assert.deepEqual(await store.getHoldings(4242), { bits: new Uint8Array(0), diffIds: new Uint32Array(0), diffSizes: new Float64Array(0), diffMtimes: new Float64Array(0) });
         }),
       );
 
@@ -478,6 +525,7 @@ export const runStoreContract = (name: string, open: () => Promise<StoreFixture>
         withStore(async (store) => {
           const one = await addPlain(store, 'One');
           const two = await addPlain(store, 'Two');
+          await store.replaceFiles([repoFile('/shared'), repoFile('/only-one')], []);
           await store.replaceMirrorFiles(one.id, [mirrorFile('/shared', 1), mirrorFile('/only-one')]);
           await store.replaceMirrorFiles(two.id, [mirrorFile('/shared', 2)]);
           assert.deepEqual(await store.replaceMirrorFiles(two.id, [mirrorFile('/shared', 2)]), counts(1, 0, 0, 0));
@@ -491,6 +539,10 @@ export const runStoreContract = (name: string, open: () => Promise<StoreFixture>
         withStore(async (store) => {
           const { id } = await addPlain(store, 'Large');
           const files = Array.from({ length: 5000 }, (_, i) => mirrorFile(`/tree/${String(i).padStart(5, '0')}.bin`, i, NOW + i));
+          await store.replaceFiles(
+            files.map((f) => repoFile(f.path, f.size, { mtimeMs: f.mtimeMs })),
+            [],
+          );
           assert.deepEqual(await store.replaceMirrorFiles(id, files), counts(5000, 5000, 0, 0));
           const next = files.slice(100).map((f, i) => (i % 1000 === 0 ? { ...f, size: f.size + 1 } : f));
           assert.deepEqual(await store.replaceMirrorFiles(id, next), counts(4900, 0, 5, 100));
@@ -547,15 +599,15 @@ export const runStoreContract = (name: string, open: () => Promise<StoreFixture>
           const events = record(store);
           const mirror = await addPlain(store, 'Eventful');
           await store.updateMirror(mirror.id, { enabled: true });
-          await store.replaceMirrorFiles(mirror.id, [mirrorFile('/a')]);
           await store.replaceFiles([repoFile('/a')], []);
+          await store.replaceMirrorFiles(mirror.id, [mirrorFile('/a')]);
           await store.appendLog(mirror.id, { time: NOW, kind: 'enabled', message: 'logs publish nothing' });
           await store.removeMirror(mirror.id);
           const expected: StoreEvent[] = [
             { type: 'mirror', id: mirror.id },
             { type: 'mirror', id: mirror.id },
-            { type: 'mirror-files', id: mirror.id },
             { type: 'files' },
+            { type: 'mirror-files', id: mirror.id },
             { type: 'mirror', id: mirror.id },
           ];
           assert.deepEqual(await events.waitFor(expected.length), expected);

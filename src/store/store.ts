@@ -52,6 +52,34 @@ export interface MirrorDownloads {
   bytes: number;
 }
 
+/**
+ * The repository index in columns, for the in-memory catalog (no object per file: a million files stay small).
+ * Row `i` describes file `ids[i]`; rows come in no particular order.
+ */
+export interface FileColumns {
+  ids: Uint32Array;
+  paths: string[];
+  sizes: Float64Array;
+  mtimes: Float64Array;
+  /** Raw digests, 20 / 32 / 16 bytes per row, all zero where not computed; empty when no file has that hash. */
+  sha1: Uint8Array;
+  sha256: Uint8Array;
+  md5: Uint8Array;
+}
+
+/**
+ * What a mirror holds, relative to the repository index. A file id is given to a path when it enters the index
+ * and kept while it stays there; ids of removed paths are never given again.
+ */
+export interface Holdings {
+  /** Bit `id & 7` of byte `id >> 3` set: the mirror holds that file exactly as indexed (same size and mtime). */
+  bits: Uint8Array;
+  /** Copies that differ from the index: file ids in ascending order, with the size and mtime the scan saw. */
+  diffIds: Uint32Array;
+  diffSizes: Float64Array;
+  diffMtimes: Float64Array;
+}
+
 /** Fields left out, or set to undefined, keep their value. */
 export type MirrorPatch = Partial<MirrorSettings & MirrorState>;
 
@@ -67,12 +95,15 @@ export interface Store {
   /** Ordered by path. */
   listFiles(): Promise<RepoFile[]>;
   getFile(path: string): Promise<RepoFile | undefined>;
+  /** The same index in columns, with each file's id. */
+  readFileColumns(): Promise<FileColumns>;
   /** Ordered by path. */
   listLinks(): Promise<RepoLink[]>;
   /**
    * Replaces the whole repository index (files and symlinks) in one transaction; the counts are of files.
-   * A path given twice counts once (the last wins). Mirror file lists are left alone: they stay each mirror's
-   * listing, and keeping them to repository paths is the scanner's job.
+   * A path given twice counts once (the last wins). Mirror holdings follow: a removed file leaves every mirror;
+   * when a file's size or mtime changes, a mirror holding it exactly now holds a differing copy (the old size and
+   * mtime), and a differing copy equal to the new values becomes exact.
    */
   replaceFiles(files: readonly RepoFile[], links: readonly RepoLink[]): Promise<ReplaceCounts>;
 
@@ -86,9 +117,16 @@ export interface Store {
   /** Removes the mirror, its file list and its log. Throws NotFoundError. */
   removeMirror(id: number): Promise<void>;
 
-  /** Ordered by path; empty for an unknown mirror. */
+  /** What the mirror holds, as copies ordered by path (exact ones with the index's size and mtime); empty for an unknown mirror. */
   listMirrorFiles(id: number): Promise<MirrorFile[]>;
-  /** Replaces what a mirror is known to hold, in one transaction. A path given twice counts once (the last wins). Throws NotFoundError. */
+  /** The same in compact form; empty for an unknown mirror. */
+  getHoldings(id: number): Promise<Holdings>;
+  /**
+   * Replaces what a mirror is known to hold, in one transaction. Only paths of the repository index are kept
+   * (the others cannot be served); a copy whose size and mtime equal the index's is exact, any other differs.
+   * Scanners make a copy that passes at the listing's precision exact by giving it the index's mtime.
+   * A path given twice counts once (the last wins); counts are of kept paths. Throws NotFoundError.
+   */
   replaceMirrorFiles(id: number, files: readonly MirrorFile[]): Promise<ReplaceCounts>;
 
   /** Keeps at most MAX_LOG_ENTRIES per mirror. Publishes no event. Throws NotFoundError. */

@@ -1,12 +1,16 @@
 // The SQLite schema as an ordered list of migrations, and the check that brings a file up to date or refuses it.
 import type BetterSqlite3 from 'better-sqlite3';
+import { HoldingsBuilder, encodeDiffs } from '../holdings.js';
 import { StoreError } from '../store.js';
+
+/** A step is SQL, or a function when rows must be rewritten in ways SQL cannot express. */
+type Migration = string | ((db: BetterSqlite3.Database) => void);
 
 /**
  * Migration i takes a file from version i to version i + 1. Append only: a released step never changes,
  * because files out there were built by it.
  */
-const migrations: readonly string[] = [
+const migrations: readonly Migration[] = [
   `
   CREATE TABLE meta (
     key TEXT PRIMARY KEY,
@@ -125,6 +129,46 @@ const migrations: readonly string[] = [
     PRIMARY KEY (period, mirror_id)
   ) WITHOUT ROWID;
   `,
+  // 4: compact holdings. One row per (mirror, file) cannot hold a million files times hundreds of mirrors; each
+  // file gets a stable id, and each mirror one row: a bitset of exact copies and a blob of differing ones.
+  (db) => {
+    db.exec(`
+      CREATE TABLE files_v4 (
+        path TEXT PRIMARY KEY,
+        id INTEGER NOT NULL UNIQUE,
+        size INTEGER NOT NULL,
+        mtime_ms REAL NOT NULL,
+        sha1 TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        md5 TEXT NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO files_v4 (path, id, size, mtime_ms, sha1, sha256, md5)
+        SELECT path, row_number() OVER (ORDER BY path) - 1, size, mtime_ms, sha1, sha256, md5 FROM files;
+      DROP TABLE files;
+      ALTER TABLE files_v4 RENAME TO files;
+      INSERT INTO meta (key, value) VALUES ('next_file_id', (SELECT count(*) FROM files));
+      CREATE TABLE holdings (
+        mirror_id INTEGER PRIMARY KEY REFERENCES mirrors (id) ON DELETE CASCADE,
+        bits BLOB NOT NULL,
+        diffs BLOB NOT NULL
+      );
+    `);
+    const insert = db.prepare<[number, Uint8Array, Buffer]>('INSERT INTO holdings (mirror_id, bits, diffs) VALUES (?, ?, ?)');
+    const rows = db.prepare<[number], { id: number; same: number; size: number; mtime: number }>(
+      `SELECT f.id, (m.size = f.size AND m.mtime_ms = f.mtime_ms) AS same, m.size, m.mtime_ms AS mtime
+       FROM mirror_files m JOIN files f ON f.path = m.path WHERE m.mirror_id = ?`,
+    );
+    for (const { id } of db.prepare<[], { id: number }>('SELECT id FROM mirrors').all()) {
+      const edit = new HoldingsBuilder();
+      for (const row of rows.iterate(id)) {
+        if (row.same) edit.setExact(row.id);
+        else edit.setDiffering(row.id, row.size, row.mtime);
+      }
+      const holdings = edit.build();
+      insert.run(id, holdings.bits, encodeDiffs(holdings));
+    }
+    db.exec('DROP TABLE mirror_files');
+  },
 ];
 
 /** The schema version this code writes. */
@@ -148,6 +192,14 @@ export const readSchemaVersion = (db: BetterSqlite3.Database, file: string): num
   return version;
 };
 
+/** Runs the steps from version `from` to version `to` on `db`, without a transaction or the recorded version (for tests of one step). */
+export const migrateFrom = (db: BetterSqlite3.Database, _file: string, from: number, to: number): void => {
+  for (const step of migrations.slice(from, to)) {
+    if (typeof step === 'string') db.exec(step);
+    else step(db);
+  }
+};
+
 /** Brings the file to SCHEMA_VERSION, all steps in one transaction; refuses a file newer than this code. */
 export const migrate = (db: BetterSqlite3.Database, file: string): void => {
   // IMMEDIATE takes the write lock before reading the version, so two processes opening a new file cannot both migrate it.
@@ -157,7 +209,7 @@ export const migrate = (db: BetterSqlite3.Database, file: string): void => {
       throw new StoreError(`${file}: schema version ${current} is newer than this Signpost understands (${SCHEMA_VERSION}); upgrade Signpost`);
     }
     if (current === SCHEMA_VERSION) return;
-    for (const step of migrations.slice(current)) db.exec(step);
+    migrateFrom(db, file, current, SCHEMA_VERSION);
     db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
       String(SCHEMA_VERSION),
     );

@@ -8,7 +8,9 @@ import { tempDir } from '../../../test/support/paths.js';
 import { defaultSettings, initialState } from '../../mirrors/mirror.js';
 import { runStoreContract, type StoreFixture } from '../contract.js';
 import { StoreError, type Store, type StoreEvent } from '../store.js';
-import { SCHEMA_VERSION } from './schema.js';
+import { decodeHoldings } from '../holdings.js';
+import { mirrorColumns, toRow } from './mirror-rows.js';
+import { SCHEMA_VERSION, migrateFrom } from './schema.js';
 import { openSqliteStore } from './sqlite-store.js';
 
 const root = tempDir('signpost-sqlite-');
@@ -175,6 +177,8 @@ describe('SQLite store', () => {
     await withStore(newDatabasePath(), async (store) => {
       const { id } = await store.addMirror(plain('huge'), initialState(1));
       const files = Array.from({ length: 200_000 }, (_, i) => ({ path: `/pool/${i.toString(36).padStart(4, '0')}/file-${i}.deb`, size: i, mtimeMs: 1e12 + i }));
+      const indexed = files.map((f) => ({ ...f, sha1: '', sha256: '', md5: '' }));
+      await store.replaceFiles([...indexed, { path: '/pool/new.deb', size: 1, mtimeMs: 0, sha1: '', sha256: '', md5: '' }], []);
       assert.deepEqual(await store.replaceMirrorFiles(id, files), { total: 200_000, added: 200_000, changed: 0, removed: 0 });
       const next = files.slice(1000).map((file, i) => (i < 500 ? { ...file, size: file.size + 1 } : file));
       next.push({ path: '/pool/new.deb', size: 1, mtimeMs: 0 });
@@ -183,24 +187,56 @@ describe('SQLite store', () => {
     });
   });
 
-  it('brings a version 2 file to version 3, keeping its data and adding the statistics tables', async () => {
+  it('brings a version 2 file up to date, keeping its data and adding the statistics tables', async () => {
     const file = newDatabasePath();
-    let mirrorId = 0;
-    await withStore(file, async (store) => {
-      mirrorId = (await store.addMirror(plain('older'), initialState(1))).id;
-    });
-    // What a file written by the release before statistics looks like.
+    mkdirSync(join(file, '..'), { recursive: true });
+    // What the release before statistics wrote: the steps up to version 2, and one mirror.
     const raw = new Database(file);
-    raw.exec(`DROP TABLE file_downloads_daily; DROP TABLE file_downloads; DROP TABLE mirror_downloads_daily; DROP TABLE mirror_downloads;
-      UPDATE meta SET value = '2' WHERE key = 'schema_version'`);
+    migrateFrom(raw, file, 0, 2);
+    raw.exec("INSERT INTO meta (key, value) VALUES ('schema_version', '2')");
+    const row = toRow({ ...plain('older'), ...initialState(1) });
+    raw.prepare(`INSERT INTO mirrors (${mirrorColumns.join(', ')}) VALUES (${mirrorColumns.map((c) => `@${c}`).join(', ')})`).run(row);
     raw.close();
-    assert.equal(SCHEMA_VERSION, 3);
     await withStore(file, async (store) => {
-      assert.equal(await store.schemaVersion(), 3);
-      assert.equal((await store.getMirror(mirrorId))?.name, 'older');
-      await store.addDownloads([{ day: '2024-05-07', path: '/a', mirrorId, count: 1, bytes: 5 }]);
+      assert.equal(await store.schemaVersion(), SCHEMA_VERSION);
+      const [mirror] = await store.listMirrors();
+      assert.equal(mirror?.name, 'older');
+      await store.addDownloads([{ day: '2024-05-07', path: '/a', mirrorId: mirror!.id, count: 1, bytes: 5 }]);
       assert.deepEqual(await store.fileDownloads('/a', ['']), { '': 1 });
     });
+  });
+
+  it('turns version 3 rows of mirror files into holdings: exact, differing, and outside the index dropped', async () => {
+    const file = newDatabasePath();
+    mkdirSync(join(file, '..'), { recursive: true });
+    // A version 3 file, as that release wrote it.
+    const raw = new Database(file);
+    raw.exec(`
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+      INSERT INTO meta VALUES ('schema_version', '3');
+      CREATE TABLE files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ms REAL NOT NULL, sha1 TEXT NOT NULL, sha256 TEXT NOT NULL, md5 TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE links (path TEXT PRIMARY KEY, target TEXT) WITHOUT ROWID;
+      CREATE TABLE mirrors (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE COLLATE NOCASE);
+      CREATE TABLE mirror_files (mirror_id INTEGER NOT NULL REFERENCES mirrors (id) ON DELETE CASCADE, path TEXT NOT NULL,
+        size INTEGER NOT NULL, mtime_ms REAL NOT NULL, PRIMARY KEY (mirror_id, path)) WITHOUT ROWID;
+      INSERT INTO files VALUES ('/a', 1, 1000, '', '', ''), ('/b', 2, 2000, '', '', ''), ('/c', 3, 3000, '', '', '');
+      INSERT INTO mirrors (id, name) VALUES (7, 'old');
+      INSERT INTO mirror_files VALUES (7, '/a', 1, 1000), (7, '/b', 2, 1500), (7, '/gone', 9, 9000);
+    `);
+    // Only what migration 4 reads matters here; the steps of 2 and 3 need the rest of a version 3 mirrors table.
+    migrateFrom(raw, file, 3, 4);
+    assert.deepEqual(raw.prepare('SELECT path, id FROM files ORDER BY path').all(), [
+      { path: '/a', id: 0 },
+      { path: '/b', id: 1 },
+      { path: '/c', id: 2 },
+    ]);
+    const row = raw.prepare<[], { bits: Buffer; diffs: Buffer }>('SELECT bits, diffs FROM holdings WHERE mirror_id = 7').get()!;
+    const held = decodeHoldings(row.bits, row.diffs);
+    assert.deepEqual([...held.bits], [0b001]);
+    assert.deepEqual([...held.diffIds], [1]);
+    assert.deepEqual([held.diffSizes[0], held.diffMtimes[0]], [2, 1500]);
+    assert.deepEqual(raw.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'mirror_files'").get(), { n: 0 });
+    raw.close();
   });
 
   it('answers ranges of days and prunes through the primary key on the day, without a full scan', async () => {

@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Mirror, MirrorFile, MirrorSettings, MirrorState } from '../../mirrors/mirror.js';
 import type { RepoFile } from '../../repo/file.js';
+import { HoldingsBuilder, compareHoldings, decodeHoldings, emptyHoldings, encodeDiffs, followIndexChanges, hasBit, sameHoldings, type IndexChange } from '../holdings.js';
 import { ListenerSet } from '../listeners.js';
 import {
   MAX_LOG_ENTRIES,
@@ -11,6 +12,8 @@ import {
   NotFoundError,
   StoreError,
   type DownloadCount,
+  type FileColumns,
+  type Holdings,
   type LogEntry,
   type MirrorDownloads,
   type MirrorPatch,
@@ -69,7 +72,7 @@ const storeError = (file: string, err: unknown): unknown => {
 
 type FileRow = RepoFile;
 type LinkRow = { path: string; target: string | null };
-type MirrorFileRow = MirrorFile;
+type IndexedRow = RepoFile & { id: number };
 type StoredMirror = MirrorRow & { id: number };
 
 const diffCounts = (): ReplaceCounts => ({ total: 0, added: 0, changed: 0, removed: 0 });
@@ -118,11 +121,17 @@ const prepareStatements = (db: Database.Database) => {
   return {
     ping: db.prepare('SELECT 1'),
     files: db.prepare<[], FileRow>('SELECT path, size, mtime_ms AS mtimeMs, sha1, sha256, md5 FROM files ORDER BY path'),
+    indexed: db.prepare<[], IndexedRow>('SELECT id, path, size, mtime_ms AS mtimeMs, sha1, sha256, md5 FROM files'),
+    fileColumns: db.prepare<[], [number, string, number, number, string, string, string]>('SELECT id, path, size, mtime_ms, sha1, sha256, md5 FROM files').raw(true),
+    fileCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM files'),
+    nextFileId: db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'next_file_id'"),
+    setNextFileId: db.prepare<[string]>("INSERT INTO meta (key, value) VALUES ('next_file_id', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
     file: db.prepare<[string], FileRow>('SELECT path, size, mtime_ms AS mtimeMs, sha1, sha256, md5 FROM files WHERE path = ?'),
-    upsertFile: db.prepare<[FileRow]>(
-      `INSERT INTO files (path, size, mtime_ms, sha1, sha256, md5) VALUES (@path, @size, @mtimeMs, @sha1, @sha256, @md5)
-       ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
-         sha1 = excluded.sha1, sha256 = excluded.sha256, md5 = excluded.md5`,
+    insertFile: db.prepare<[IndexedRow]>(
+      'INSERT INTO files (path, id, size, mtime_ms, sha1, sha256, md5) VALUES (@path, @id, @size, @mtimeMs, @sha1, @sha256, @md5)',
+    ),
+    updateFile: db.prepare<[FileRow]>(
+      'UPDATE files SET size = @size, mtime_ms = @mtimeMs, sha1 = @sha1, sha256 = @sha256, md5 = @md5 WHERE path = @path',
     ),
     deleteFile: db.prepare<[string]>('DELETE FROM files WHERE path = ?'),
     links: db.prepare<[], LinkRow>('SELECT path, target FROM links ORDER BY path'),
@@ -142,14 +151,13 @@ const prepareStatements = (db: Database.Database) => {
       `UPDATE mirrors SET ${mirrorColumns.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`,
     ),
     deleteMirror: db.prepare<[number]>('DELETE FROM mirrors WHERE id = ?'),
-    mirrorFiles: db.prepare<[number], MirrorFileRow>(
-      'SELECT path, size, mtime_ms AS mtimeMs FROM mirror_files WHERE mirror_id = ? ORDER BY path',
+    holdings: db.prepare<[number], { bits: Buffer; diffs: Buffer }>('SELECT bits, diffs FROM holdings WHERE mirror_id = ?'),
+    allHoldings: db.prepare<[], { id: number; bits: Buffer; diffs: Buffer }>('SELECT mirror_id AS id, bits, diffs FROM holdings'),
+    putHoldings: db.prepare<[number, Uint8Array, Buffer]>(
+      'INSERT INTO holdings (mirror_id, bits, diffs) VALUES (?, ?, ?) ON CONFLICT (mirror_id) DO UPDATE SET bits = excluded.bits, diffs = excluded.diffs',
     ),
-    upsertMirrorFile: db.prepare<[{ id: number; path: string; size: number; mtimeMs: number }]>(
-      `INSERT INTO mirror_files (mirror_id, path, size, mtime_ms) VALUES (@id, @path, @size, @mtimeMs)
-       ON CONFLICT (mirror_id, path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms`,
-    ),
-    deleteMirrorFile: db.prepare<[number, string]>('DELETE FROM mirror_files WHERE mirror_id = ? AND path = ?'),
+    pathIds: db.prepare<[], [string, number, number, number]>('SELECT path, id, size, mtime_ms FROM files').raw(true),
+    idPaths: db.prepare<[], [number, string, number, number]>('SELECT id, path, size, mtime_ms FROM files ORDER BY path').raw(true),
     insertLog: db.prepare<[{ id: number; time: number; kind: string; message: string }]>(
       'INSERT INTO logs (mirror_id, time, kind, message) VALUES (@id, @time, @kind, @message)',
     ),
@@ -249,16 +257,83 @@ class SqliteStore implements Store {
     return this.#read(() => this.#sql.links.all());
   }
 
+  async readFileColumns(): Promise<FileColumns> {
+    return this.#read(() => {
+      const sql = this.#sql;
+      const n = sql.fileCount.get()!.n;
+      const out: FileColumns = {
+        ids: new Uint32Array(n),
+        paths: new Array<string>(n),
+        sizes: new Float64Array(n),
+        mtimes: new Float64Array(n),
+        sha1: Buffer.alloc(n * 20),
+        sha256: Buffer.alloc(n * 32),
+        md5: Buffer.alloc(n * 16),
+      };
+      const slabs = [out.sha1 as Buffer, out.sha256 as Buffer, out.md5 as Buffer];
+      const widths = [20, 32, 16];
+      const used = [false, false, false];
+      let i = 0;
+      for (const row of sql.fileColumns.iterate()) {
+        if (i === n) break; // a writer on another connection cannot add rows inside this read, but stay in bounds
+        out.ids[i] = row[0];
+        out.paths[i] = row[1];
+        out.sizes[i] = row[2];
+        out.mtimes[i] = row[3];
+        for (let h = 0; h < 3; h++) {
+          const hex = row[4 + h] as string;
+          if (hex.length === widths[h]! * 2) {
+            slabs[h]!.write(hex, i * widths[h]!, 'hex');
+            used[h] = true;
+          }
+        }
+        i++;
+      }
+      if (!used[0]) out.sha1 = new Uint8Array(0);
+      if (!used[1]) out.sha256 = new Uint8Array(0);
+      if (!used[2]) out.md5 = new Uint8Array(0);
+      return out;
+    });
+  }
+
   async replaceFiles(files: readonly RepoFile[], links: readonly RepoLink[]): Promise<ReplaceCounts> {
     const sql = this.#sql;
     const { counts, linksChanged } = this.#write(() => {
-      const counts = applyDiff(
-        sql.files.all(),
-        files.map(({ path, size, mtimeMs, sha1, sha256, md5 }) => ({ path, size, mtimeMs, sha1, sha256, md5 })),
-        (a, b) => a.size === b.size && a.mtimeMs === b.mtimeMs && a.sha1 === b.sha1 && a.sha256 === b.sha256 && a.md5 === b.md5,
-        (file) => sql.upsertFile.run(file),
-        (path) => sql.deleteFile.run(path),
-      );
+      const existing = new Map<string, IndexedRow>();
+      for (const row of sql.indexed.iterate()) existing.set(row.path, row);
+      let nextId = Number(sql.nextFileId.get()?.value ?? 0);
+      const counts = diffCounts();
+      const changes: IndexChange[] = [];
+      const wanted = byPath(files);
+      for (const { path, size, mtimeMs, sha1, sha256, md5 } of wanted.values()) {
+        const file = { path, size, mtimeMs, sha1, sha256, md5 };
+        const before = existing.get(path);
+        if (before === undefined) {
+          sql.insertFile.run({ ...file, id: nextId++ });
+          counts.added++;
+          continue;
+        }
+        existing.delete(path);
+        if (before.size === size && before.mtimeMs === mtimeMs && before.sha1 === sha1 && before.sha256 === sha256 && before.md5 === md5) continue;
+        sql.updateFile.run(file);
+        counts.changed++;
+        if (before.size !== size || before.mtimeMs !== mtimeMs) {
+          changes.push({ id: before.id, removed: false, old: { size: before.size, mtimeMs: before.mtimeMs }, now: { size, mtimeMs } });
+        }
+      }
+      for (const gone of existing.values()) {
+        sql.deleteFile.run(gone.path);
+        counts.removed++;
+        changes.push({ id: gone.id, removed: true });
+      }
+      counts.total = wanted.size;
+      if (counts.added > 0) sql.setNextFileId.run(String(nextId));
+      if (changes.length > 0) {
+        for (const row of sql.allHoldings.all()) {
+          const after = followIndexChanges(decodeHoldings(row.bits, row.diffs), changes);
+          if (after !== undefined) sql.putHoldings.run(row.id, after.bits, encodeDiffs(after));
+        }
+      }
       const linkCounts = applyDiff(
         sql.links.all(),
         links.map(({ path, target }) => ({ path, target })),
@@ -315,21 +390,59 @@ class SqliteStore implements Store {
     this.#publish({ type: 'mirror', id });
   }
 
+  #holdings(id: number): Holdings {
+    const row = this.#sql.holdings.get(id);
+    return row === undefined ? emptyHoldings() : decodeHoldings(row.bits, row.diffs);
+  }
+
   async listMirrorFiles(id: number): Promise<MirrorFile[]> {
-    return this.#read(() => this.#sql.mirrorFiles.all(id));
+    return this.#read(() => {
+      const holdings = this.#holdings(id);
+      if (holdings.bits.length === 0 && holdings.diffIds.length === 0) return [];
+      const diffs = new Map<number, number>();
+      holdings.diffIds.forEach((fileId, i) => diffs.set(fileId, i));
+      const out: MirrorFile[] = [];
+      for (const [fileId, path, size, mtimeMs] of this.#sql.idPaths.iterate()) {
+        if (hasBit(holdings.bits, fileId)) out.push({ path, size, mtimeMs });
+        else {
+          const i = diffs.get(fileId);
+          if (i !== undefined) out.push({ path, size: holdings.diffSizes[i]!, mtimeMs: holdings.diffMtimes[i]! });
+        }
+      }
+      return out;
+    });
+  }
+
+  async getHoldings(id: number): Promise<Holdings> {
+    return this.#read(() => this.#holdings(id));
   }
 
   async replaceMirrorFiles(id: number, files: readonly MirrorFile[]): Promise<ReplaceCounts> {
     const sql = this.#sql;
     const counts = this.#write(() => {
       this.#requireMirror(id);
-      return applyDiff(
-        sql.mirrorFiles.all(id),
-        files.map(({ path, size, mtimeMs }) => ({ path, size, mtimeMs })),
-        (a, b) => a.size === b.size && a.mtimeMs === b.mtimeMs,
-        (file) => sql.upsertMirrorFile.run({ id, ...file }),
-        (path) => sql.deleteMirrorFile.run(id, path),
-      );
+      const index = new Map<string, number>();
+      const sizes: number[] = [];
+      const mtimes: number[] = [];
+      const ids: number[] = [];
+      for (const [path, fileId, size, mtimeMs] of sql.pathIds.iterate()) {
+        index.set(path, ids.length);
+        ids.push(fileId);
+        sizes.push(size);
+        mtimes.push(mtimeMs);
+      }
+      const edit = new HoldingsBuilder(undefined, Number(sql.nextFileId.get()?.value ?? 0));
+      for (const { path, size, mtimeMs } of files) {
+        const row = index.get(path);
+        if (row === undefined) continue;
+        if (size === sizes[row] && mtimeMs === mtimes[row]) edit.setExact(ids[row]!);
+        else edit.setDiffering(ids[row]!, size, mtimeMs);
+      }
+      const before = this.#holdings(id);
+      const after = edit.build();
+      const counts = compareHoldings(before, after);
+      if (!sameHoldings(before, after)) sql.putHoldings.run(id, after.bits, encodeDiffs(after));
+      return counts;
     });
     if (anyChange(counts)) this.#publish({ type: 'mirror-files', id });
     return counts;
