@@ -9,7 +9,6 @@ import type { Mirror, MirrorState } from '../mirrors/mirror.js';
 import { NOT_CHECKED } from '../mirrors/mirror.js';
 import type { RepoFile } from '../repo/file.js';
 import { parseTraceFile } from '../repo/trace.js';
-import { truncateTime } from '../selection/filter.js';
 import type { Metrics } from '../stats/metrics.js';
 import type { Store } from '../store/store.js';
 import { verifyContent } from './content.js';
@@ -125,18 +124,10 @@ export class HealthChecker {
    * file, which changes at every sync and so proves nothing either.
    */
   private pickFile(mirror: Mirror): RepoFile | undefined {
-    const paths = this.catalog.mirrorPathList(mirror.id);
-    const precision = mirror.lastSuccessfulSyncPrecisionMs;
-    const { fixTimezoneOffsets, traceFileLocation } = this.config();
-    const offset = fixTimezoneOffsets ? mirror.tzOffsetMs : 0;
+    const { traceFileLocation } = this.config();
     const trace = traceFileLocation ? `/${traceFileLocation.replace(/^\/+/, '')}` : '';
-    for (let attempt = 0; attempt < 32 && paths.length > 0; attempt++) {
-      const entry = this.catalog.getFile(paths[Math.floor(this.random() * paths.length)]!);
-      const copy = entry?.copies.get(mirror.id);
-      if (!entry || !copy || copy.size !== entry.file.size || entry.file.path === trace) continue;
-      if (copy.mtimeMs === 0 || truncateTime(copy.mtimeMs + offset, precision) === truncateTime(entry.file.mtimeMs, precision)) return entry.file;
-    }
-    return undefined;
+    // Exact copies are those the scan saw in the repository's version (size, and mtime at the listing's precision).
+    return this.catalog.randomExact(mirror.id, this.random, (file) => file.path !== trace);
   }
 
   private async check(mirror: Mirror): Promise<CheckOutcome> {
@@ -236,13 +227,10 @@ export class HealthChecker {
     let syncing = await exists(`${base}Archive-Update-in-Progress-${host}`, opts);
     if (!syncing && mirrorTime > 0) {
       // Files newer than the trace: the mirror was caught part-way through a sync by its last scan.
-      for (const path of this.catalog.mirrorPathList(mirror.id)) {
-        const copy = this.catalog.getFile(path)?.copies.get(mirror.id);
-        if (copy && copy.mtimeMs > mirrorTime + SYNC_SLACK_MS) {
-          syncing = true;
-          break;
-        }
-      }
+      this.catalog.forEachHeld(mirror.id, (_file, copy) => {
+        if (copy.mtimeMs > mirrorTime + SYNC_SLACK_MS) syncing = true;
+        return !syncing;
+      });
     }
     const patch: Partial<MirrorState> = {};
     if (mirror.lastModTime !== mirrorTime) patch.lastModTime = mirrorTime;

@@ -2,13 +2,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { normalizeIP } from '../geo/ip.js';
 import type { ClientLocation } from '../geo/location.js';
-import type { CatalogFile } from '../mirrors/catalog.js';
 import type { Mirror } from '../mirrors/mirror.js';
 import type { RepoFile } from '../repo/file.js';
 import { rankFallbacks, selectMirrors } from '../selection/select.js';
 import { parsePeriod, periodsOf, utcDay } from '../stats/day.js';
 import type { Outcome } from '../stats/metrics.js';
-import type { Candidate, Selection, TLSRequirement } from '../selection/select.js';
+import type { Selection, TLSRequirement } from '../selection/select.js';
 import { clientAddress } from './client-address.js';
 import { clientInfoJSON, fileInfoJSON, mirrorJSON } from './mirror-json.js';
 import type { PlacedMirror } from './mirror-json.js';
@@ -64,15 +63,6 @@ const tlsRequirement = (req: IncomingMessage, params: URLSearchParams, viaProxy:
   if (https === '1') tls = 'with';
   else if (https === '0') tls = 'without';
   return tls;
-};
-
-const candidatesOf = (runtime: Runtime, entry: CatalogFile): Candidate[] => {
-  const out: Candidate[] = [];
-  for (const [id, copy] of entry.copies) {
-    const mirror = runtime.catalog.getMirror(id);
-    if (mirror) out.push({ mirror, copy });
-  }
-  return out;
 };
 
 const wantsJSON = (runtime: Runtime, req: IncomingMessage): boolean => {
@@ -155,7 +145,7 @@ const handle = (runtime: Runtime, req: IncomingMessage, res: ServerResponse): Ou
     plain(res, 404, 'Not Found', head);
     return 'not_found';
   }
-  const file = resolved.entry.file;
+  const file = runtime.catalog.file(resolved.id);
 
   if (params.has('stats')) {
     respondStats(runtime, res, file.path, params.get('stats') ?? '', head).catch((error: unknown) => {
@@ -208,7 +198,7 @@ const handle = (runtime: Runtime, req: IncomingMessage, res: ServerResponse): Ou
   if (!client.valid) runtime.metrics.geoipMiss();
   const tls = tlsRequirement(req, params, address.viaTrustedProxy, runtime.config.allowHTTPToHTTPSRedirects);
   const config = runtime.config;
-  const selection = selectMirrors(file, client, candidatesOf(runtime, resolved.entry), tls, {
+  const selection = selectMirrors(file, client, runtime.catalog.holders(resolved.id), tls, {
     weightDistributionRange: config.weightDistributionRange,
     allowOutdatedFiles: config.allowOutdatedFiles,
     fixTimezoneOffsets: config.fixTimezoneOffsets,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { Catalog } from './catalog.js';
-import { defaultSettings, initialState } from './mirror.js';
+import { defaultSettings, EXACT_COPY, initialState } from './mirror.js';
 
 const file = (path: string) => ({ path, size: 1, mtimeMs: 1000, sha1: '', sha256: '', md5: '' });
 
@@ -62,7 +62,9 @@ describe('Catalog', () => {
     await store.replaceMirrorFiles(m.id, [{ path: '/b.txt', size: 1, mtimeMs: 1000 }, { path: '/not-in-repo', size: 1, mtimeMs: 0 }]);
     await catalog.settled();
     assert.equal(catalog.getMirror(m.id)?.name, 'm1');
-    assert.equal(catalog.getFile('/b.txt')?.copies.get(m.id)?.size, 1);
+    assert.equal(catalog.copyOf(m.id, '/b.txt')?.size, 1);
+    const holders = catalog.holders((catalog.resolve('/b.txt') as { id: number }).id);
+    assert.deepEqual(holders.map((h) => [h.mirror.name, h.copy]), [['m1', EXACT_COPY]]);
     assert.equal(catalog.mirrorFileCount(m.id), 1);
     await store.updateMirror(m.id, { enabled: true });
     await catalog.settled();
@@ -70,7 +72,8 @@ describe('Catalog', () => {
     await store.removeMirror(m.id);
     await catalog.settled();
     assert.equal(catalog.getMirror(m.id), undefined);
-    assert.equal(catalog.getFile('/b.txt')?.copies.size, 0);
+    assert.equal(catalog.copyOf(m.id, '/b.txt'), undefined);
+    assert.deepEqual(catalog.holders((catalog.resolve('/b.txt') as { id: number }).id), []);
   });
 
   it('keeps mirror copies across a repository rescan, and drops those of removed files', async () => {
@@ -78,8 +81,25 @@ describe('Catalog', () => {
     await store.replaceMirrorFiles(m.id, [{ path: '/b.txt', size: 1, mtimeMs: 1000 }, { path: '/releases/3.0/a.iso', size: 1, mtimeMs: 1000 }]);
     await store.replaceFiles([file('/b.txt'), file('/c.txt')], []);
     await catalog.settled();
-    assert.equal(catalog.getFile('/b.txt')?.copies.has(m.id), true);
-    assert.equal(catalog.getFile('/releases/3.0/a.iso'), undefined);
+    assert.deepEqual(catalog.copyOf(m.id, '/b.txt'), { path: '/b.txt', size: 1, mtimeMs: 1000 });
+    assert.equal(catalog.fileByPath('/releases/3.0/a.iso'), undefined);
+    assert.equal(catalog.copyOf(m.id, '/releases/3.0/a.iso'), undefined);
     assert.equal(catalog.mirrorFileCount(m.id), 1);
+  });
+
+  it('turns an exact copy of a changed file into a differing one, and serves file records with their digests', async () => {
+    const m = await store.addMirror({ ...defaultSettings(), name: 'm3', httpURL: 'http://m3/' }, initialState(Date.now()));
+    await store.replaceFiles([{ ...file('/d.txt'), sha256: 'ab'.repeat(32) }], []);
+    await store.replaceMirrorFiles(m.id, [{ path: '/d.txt', size: 1, mtimeMs: 1000 }]);
+    await catalog.settled();
+    const id = (catalog.resolve('/d.txt') as { id: number }).id;
+    assert.deepEqual(catalog.file(id), { ...file('/d.txt'), sha256: 'ab'.repeat(32) });
+    assert.equal(catalog.holders(id)[0]?.copy, EXACT_COPY);
+    await store.replaceFiles([{ ...file('/d.txt'), size: 2 }], []);
+    await catalog.settled();
+    assert.deepEqual(catalog.holders(id).map((h) => h.copy), [{ path: '/d.txt', size: 1, mtimeMs: 1000 }]);
+    assert.equal(catalog.file(id).size, 2);
+    assert.equal(catalog.mirrorFileCount(m.id), 1);
+    assert.equal(catalog.randomExact(m.id, Math.random), undefined, 'no exact copy left to check');
   });
 });

@@ -1,29 +1,102 @@
 // The in-memory catalog the request path reads: repository files, symlinks, mirrors and which mirror holds what.
 // It is filled from the store and kept current by store events, so a request never waits on I/O.
-import { canonicalMirror } from './mirror.js';
+// Files live in columns indexed by their stable id and holdings in bitsets, so that a million files times
+// hundreds of mirrors fit in a few hundred MB: no object per file, none per (mirror, file).
+import { canonicalMirror, EXACT_COPY } from './mirror.js';
 import type { Mirror, MirrorFile } from './mirror.js';
 import type { RepoFile } from '../repo/file.js';
-import type { RepoLink, Store, StoreEvent } from '../store/store.js';
+import { hasBit, popcount } from '../store/holdings.js';
+import type { FileColumns, Holdings, RepoLink, Store, StoreEvent } from '../store/store.js';
 
-export interface CatalogFile {
-  file: RepoFile;
-  /** Mirror id → what the mirror's last scan saw for this path. */
-  copies: Map<number, MirrorFile>;
+export type Resolution = { kind: 'file'; path: string; id: number } | { kind: 'forbidden' } | { kind: 'missing' };
+
+/** A mirror holding a file: `copy` is EXACT_COPY when it holds it exactly as indexed. */
+export interface Holder {
+  mirror: Mirror;
+  copy: MirrorFile;
 }
 
-export type Resolution =
-  | { kind: 'file'; path: string; entry: CatalogFile }
-  | { kind: 'forbidden' }
-  | { kind: 'missing' };
-
 const MAX_LINK_HOPS = 16;
+/** File records built for requests, kept for the next ones; cleared whole when full (cheap, and hot files come back at once). */
+const RECORD_CACHE = 50_000;
+const HASHES = [
+  ['sha1', 20],
+  ['sha256', 32],
+  ['md5', 16],
+] as const;
+
+/** The repository index in columns by file id. Replaced whole, never edited, so a request sees one version. */
+class FileIndex {
+  readonly byPath = new Map<string, number>();
+  readonly paths: (string | undefined)[];
+  readonly sizes: Float64Array;
+  readonly mtimes: Float64Array;
+  /** Digests by id, `width` bytes each; empty when no file has that hash. */
+  readonly digests: Record<'sha1' | 'sha256' | 'md5', Uint8Array>;
+
+  constructor(columns?: FileColumns) {
+    const n = columns?.ids.length ?? 0;
+    let slots = 0;
+    for (let i = 0; i < n; i++) slots = Math.max(slots, columns!.ids[i]! + 1);
+    this.paths = new Array<string | undefined>(slots);
+    this.sizes = new Float64Array(slots);
+    this.mtimes = new Float64Array(slots);
+    this.digests = { sha1: new Uint8Array(0), sha256: new Uint8Array(0), md5: new Uint8Array(0) };
+    if (!columns) return;
+    for (const [name, width] of HASHES) if (columns[name].length > 0) this.digests[name] = new Uint8Array(slots * width);
+    for (let i = 0; i < n; i++) {
+      const id = columns.ids[i]!;
+      const path = columns.paths[i]!;
+      this.byPath.set(path, id);
+      this.paths[id] = path;
+      this.sizes[id] = columns.sizes[i]!;
+      this.mtimes[id] = columns.mtimes[i]!;
+      for (const [name, width] of HASHES) {
+        const from = columns[name];
+        if (from.length > 0) this.digests[name].set(from.subarray(i * width, i * width + width), id * width);
+      }
+    }
+  }
+
+  get size(): number {
+    return this.byPath.size;
+  }
+
+  hex(name: 'sha1' | 'sha256' | 'md5', width: number, id: number): string {
+    const slab = this.digests[name];
+    if (slab.length === 0) return '';
+    const start = id * width;
+    let zero = true;
+    for (let i = start; i < start + width && zero; i++) zero = slab[i] === 0;
+    return zero ? '' : Buffer.from(slab.buffer, slab.byteOffset + start, width).toString('hex');
+  }
+}
+
+/** What one mirror holds: exact copies as bits by file id, differing ones with what the scan saw. */
+interface Held {
+  bits: Uint8Array;
+  diffs: Map<number, MirrorFile>;
+  count: number;
+}
+
+const toHeld = (h: Holdings, index: FileIndex): Held => {
+  const diffs = new Map<number, MirrorFile>();
+  for (let i = 0; i < h.diffIds.length; i++) {
+    const id = h.diffIds[i]!;
+    const path = index.paths[id];
+    if (path !== undefined) diffs.set(id, { path, size: h.diffSizes[i]!, mtimeMs: h.diffMtimes[i]! });
+  }
+  return { bits: h.bits, diffs, count: popcount(h.bits) + diffs.size };
+};
 
 export class Catalog {
-  private files = new Map<string, CatalogFile>();
+  private index = new FileIndex();
   private links = new Map<string, string | null>();
   private mirrors = new Map<number, Mirror>();
-  /** Mirror id → paths it holds (those also in the repository), to drop its copies quickly. */
-  private mirrorPaths = new Map<number, string[]>();
+  /** Mirrors in id order, for the per-request walk (a Map iterator costs more than an array). */
+  private mirrorList: Mirror[] = [];
+  private held = new Map<number, Held>();
+  private records = new Map<number, RepoFile>();
   /** Bumped by each local patch, so a store read that started before it cannot undo it. */
   private versions = new Map<number, number>();
   private queue: Promise<void> = Promise.resolve();
@@ -59,11 +132,11 @@ export class Catalog {
   }
 
   get fileCount(): number {
-    return this.files.size;
+    return this.index.size;
   }
 
   listMirrors(): Mirror[] {
-    return [...this.mirrors.values()];
+    return [...this.mirrorList];
   }
 
   getMirror(id: number): Mirror | undefined {
@@ -77,7 +150,7 @@ export class Catalog {
   patchMirror(id: number, patch: Partial<Mirror>): void {
     const current = this.mirrors.get(id);
     if (!current) return;
-    this.mirrors.set(id, canonicalMirror({ ...current, ...patch }));
+    this.setMirror(canonicalMirror({ ...current, ...patch }));
     this.versions.set(id, (this.versions.get(id) ?? 0) + 1);
   }
 
@@ -112,22 +185,107 @@ export class Catalog {
     return this.enqueue(() => this.apply(event));
   }
 
-  /** Repository paths the mirror holds (its last scan), as the catalog knows them. */
-  mirrorPathList(id: number): readonly string[] {
-    return this.mirrorPaths.get(id) ?? [];
-  }
-
-  /** Files of the repository a mirror holds, as the catalog knows them. */
+  /** Files of the repository a mirror holds (exactly or not), as the catalog knows them. */
   mirrorFileCount(id: number): number {
-    return this.mirrorPaths.get(id)?.length ?? 0;
+    return this.held.get(id)?.count ?? 0;
   }
 
-  getFile(path: string): CatalogFile | undefined {
-    return this.files.get(path);
+  /** The indexed file at `path` (no symlink followed). */
+  fileByPath(path: string): RepoFile | undefined {
+    const id = this.index.byPath.get(path);
+    return id === undefined ? undefined : this.file(id);
   }
 
-  allFiles(): IterableIterator<CatalogFile> {
-    return this.files.values();
+  hasFile(path: string): boolean {
+    return this.index.byPath.has(path);
+  }
+
+  /** The record of an indexed file id (as `resolve` gives). */
+  file(id: number): RepoFile {
+    let record = this.records.get(id);
+    if (record !== undefined) return record;
+    const index = this.index;
+    record = {
+      path: index.paths[id] ?? '',
+      size: index.sizes[id] ?? 0,
+      mtimeMs: index.mtimes[id] ?? 0,
+      sha1: index.hex('sha1', 20, id),
+      sha256: index.hex('sha256', 32, id),
+      md5: index.hex('md5', 16, id),
+    };
+    if (this.records.size >= RECORD_CACHE) this.records.clear();
+    this.records.set(id, record);
+    return record;
+  }
+
+  /** The mirrors whose last scan listed file `id`, in mirror id order. */
+  holders(id: number): Holder[] {
+    const out: Holder[] = [];
+    const byte = id >>> 3;
+    const bit = 1 << (id & 7);
+    for (const mirror of this.mirrorList) {
+      const held = this.held.get(mirror.id);
+      if (held === undefined) continue;
+      if (((held.bits[byte] ?? 0) & bit) !== 0) out.push({ mirror, copy: EXACT_COPY });
+      else if (held.diffs.size > 0) {
+        const copy = held.diffs.get(id);
+        if (copy !== undefined) out.push({ mirror, copy });
+      }
+    }
+    return out;
+  }
+
+  /** What mirror `mirrorId`'s last scan saw of the file at `path`, with real values for an exact copy. */
+  copyOf(mirrorId: number, path: string): MirrorFile | undefined {
+    const id = this.index.byPath.get(path);
+    const held = this.held.get(mirrorId);
+    if (id === undefined || held === undefined) return undefined;
+    if (hasBit(held.bits, id)) return { path, size: this.index.sizes[id]!, mtimeMs: this.index.mtimes[id]! };
+    return held.diffs.get(id);
+  }
+
+  /** Calls `each` for every file the mirror holds, with what its scan saw (exact copies with the index's values). */
+  forEachHeld(mirrorId: number, each: (file: RepoFile, copy: MirrorFile) => boolean | void): void {
+    const held = this.held.get(mirrorId);
+    if (held === undefined) return;
+    const bits = held.bits;
+    for (let byte = 0; byte < bits.length; byte++) {
+      const b = bits[byte]!;
+      if (b === 0) continue;
+      for (let k = 0; k < 8; k++) {
+        if ((b & (1 << k)) === 0) continue;
+        const id = byte * 8 + k;
+        if (this.index.paths[id] === undefined) continue;
+        const file = this.file(id);
+        if (each(file, { path: file.path, size: file.size, mtimeMs: file.mtimeMs }) === false) return;
+      }
+    }
+    for (const [id, copy] of held.diffs) if (each(this.file(id), copy) === false) return;
+  }
+
+  /** A file the mirror holds exactly as indexed, drawn at random (undefined when it holds none). */
+  randomExact(mirrorId: number, random: () => number, accept: (file: RepoFile) => boolean = () => true): RepoFile | undefined {
+    const held = this.held.get(mirrorId);
+    if (held === undefined || held.count === held.diffs.size) return undefined;
+    const slots = Math.min(held.bits.length * 8, this.index.paths.length);
+    // Mirrors hold most files: random probes find one fast; a sparse mirror falls back to a walk.
+    for (let attempt = 0; attempt < 64; attempt++) {
+      const id = Math.floor(random() * slots);
+      if (hasBit(held.bits, id) && this.index.paths[id] !== undefined) {
+        const file = this.file(id);
+        if (accept(file)) return file;
+      }
+    }
+    let found: RepoFile | undefined;
+    const start = Math.floor(random() * slots);
+    for (let n = 0; n < slots && found === undefined; n++) {
+      const id = (start + n) % slots;
+      if (hasBit(held.bits, id) && this.index.paths[id] !== undefined) {
+        const file = this.file(id);
+        if (accept(file)) found = file;
+      }
+    }
+    return found;
   }
 
   /**
@@ -137,8 +295,8 @@ export class Catalog {
   resolve(path: string): Resolution {
     let current = path;
     for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
-      const entry = this.files.get(current);
-      if (entry) return { kind: 'file', path: current, entry };
+      const id = this.index.byPath.get(current);
+      if (id !== undefined) return { kind: 'file', path: current, id };
       if (this.links.size === 0) return { kind: 'missing' };
       const next = this.followLink(current);
       if (next === undefined) return { kind: 'missing' };
@@ -163,6 +321,19 @@ export class Catalog {
     return undefined;
   }
 
+  private setMirror(mirror: Mirror): void {
+    const known = this.mirrors.has(mirror.id);
+    this.mirrors.set(mirror.id, mirror);
+    if (known) this.mirrorList = this.mirrorList.map((m) => (m.id === mirror.id ? mirror : m));
+    else this.mirrorList = [...this.mirrorList, mirror].sort((a, b) => a.id - b.id);
+  }
+
+  private deleteMirror(id: number): void {
+    this.mirrors.delete(id);
+    this.mirrorList = this.mirrorList.filter((m) => m.id !== id);
+    this.held.delete(id);
+  }
+
   private enqueue(job: () => Promise<void>): Promise<void> {
     const next = this.queue.then(job).catch((error: unknown) => {
       this.lastError = error instanceof Error ? error.message : String(error);
@@ -177,7 +348,7 @@ export class Catalog {
         await this.refreshMirror(event.id);
         break;
       case 'mirror-files':
-        await this.refreshMirrorFiles(event.id);
+        await this.refreshHoldings(event.id);
         break;
       case 'files':
         await this.refreshFiles();
@@ -186,10 +357,10 @@ export class Catalog {
   }
 
   private async reload(): Promise<void> {
-    const [mirrors] = await Promise.all([this.store.listMirrors(), this.refreshFiles()]);
+    const mirrors = await this.store.listMirrors();
     this.mirrors = new Map(mirrors.map((m) => [m.id, canonicalMirror(m)]));
-    for (const id of [...this.mirrorPaths.keys()]) if (!this.mirrors.has(id)) this.dropCopies(id);
-    for (const mirror of mirrors) await this.refreshMirrorFiles(mirror.id);
+    this.mirrorList = [...this.mirrors.values()].sort((a, b) => a.id - b.id);
+    await this.refreshFiles();
     this.lastError = undefined;
     this.loaded = true;
   }
@@ -199,41 +370,28 @@ export class Catalog {
     const mirror = await this.store.getMirror(id);
     // A local patch landed while reading: this read may predate it; the event of its own write follows.
     if ((this.versions.get(id) ?? 0) !== version) return;
-    if (mirror) {
-      this.mirrors.set(id, canonicalMirror(mirror));
-    } else {
-      this.mirrors.delete(id);
-      this.dropCopies(id);
-    }
+    if (!mirror) return this.deleteMirror(id);
+    const isNew = !this.mirrors.has(id);
+    this.setMirror(canonicalMirror(mirror));
+    if (isNew) await this.refreshHoldings(id);
   }
 
+  /** A new index moves holdings too (the store follows removed and changed files), so both are read again. */
   private async refreshFiles(): Promise<void> {
-    const [files, links] = await Promise.all([this.store.listFiles(), this.store.listLinks()]);
-    const next = new Map<string, CatalogFile>();
-    for (const file of files) {
-      next.set(file.path, { file, copies: this.files.get(file.path)?.copies ?? new Map() });
-    }
-    this.files = next;
+    const [columns, links] = await Promise.all([this.store.readFileColumns(), this.store.listLinks()]);
+    const index = new FileIndex(columns);
+    const held = new Map<number, Held>();
+    for (const mirror of this.mirrorList) held.set(mirror.id, toHeld(await this.store.getHoldings(mirror.id), index));
+    // Swapped together, so that a request never sees holdings of one index with the files of another.
+    this.index = index;
+    this.records = new Map();
     this.links = new Map(links.map((l: RepoLink) => [l.path, l.target]));
-    for (const [id, paths] of this.mirrorPaths) this.mirrorPaths.set(id, paths.filter((p) => next.has(p)));
+    this.held = held;
   }
 
-  private async refreshMirrorFiles(id: number): Promise<void> {
-    const copies = await this.store.listMirrorFiles(id);
-    this.dropCopies(id);
+  private async refreshHoldings(id: number): Promise<void> {
+    const holdings = await this.store.getHoldings(id);
     if (!this.mirrors.has(id)) return;
-    const paths: string[] = [];
-    for (const copy of copies) {
-      const entry = this.files.get(copy.path);
-      if (!entry) continue;
-      entry.copies.set(id, copy);
-      paths.push(copy.path);
-    }
-    this.mirrorPaths.set(id, paths);
-  }
-
-  private dropCopies(id: number): void {
-    for (const path of this.mirrorPaths.get(id) ?? []) this.files.get(path)?.copies.delete(id);
-    this.mirrorPaths.delete(id);
+    this.held.set(id, toHeld(holdings, this.index));
   }
 }

@@ -75,6 +75,12 @@ export interface MirrorFile {
   mtimeMs: number;
 }
 
+/**
+ * Stands for a copy the mirror holds exactly as indexed (its scan saw the index's size, and the index's mtime at the
+ * listing's precision): the size and mtime checks of selection pass without being computed.
+ */
+export const EXACT_COPY: MirrorFile = Object.freeze({ path: '', size: -1, mtimeMs: 0 });
+
 export const defaultSettings = (): Omit<MirrorSettings, 'name' | 'httpURL'> => ({
   rsyncURL: '',
   ftpURL: '',

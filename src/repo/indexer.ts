@@ -14,7 +14,7 @@ export interface IndexOptions {
   /** Which digests to compute (`Hashes`); the others are stored as ''. */
   hashes: { sha1: boolean; sha256: boolean; md5: boolean };
   /** The index as stored, by path. */
-  previous: ReadonlyMap<string, RepoFile>;
+  previous: { get(path: string): RepoFile | undefined };
   /** Hash every file, whatever the previous index says (`refresh --rehash`). */
   rehash?: boolean;
   /** A pool to share; when absent one is started and closed for this run. */

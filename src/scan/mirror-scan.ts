@@ -7,6 +7,7 @@ import { redactURL } from './listing.js';
 import type { ScanResult } from './listing.js';
 import { scanMirror } from './scan.js';
 import { detectTimezoneOffset, sample } from './tz-offset.js';
+import { truncateTime } from '../selection/filter.js';
 
 /** Scans failing in a row before a mirror is flagged (shown in `list --state`, logged). */
 export const SCAN_FAILURES_FLAG = 3;
@@ -129,7 +130,7 @@ export class MirrorScanner {
     const drawn = sample(kept, 100);
     const pairs = [];
     for (const copy of drawn) {
-      const local = this.catalog.getFile(copy.path)?.file;
+      const local = this.catalog.fileByPath(copy.path);
       if (local && copy.mtimeMs !== 0 && copy.size === local.size) pairs.push({ localMs: local.mtimeMs, mirrorMs: copy.mtimeMs });
     }
     const guess = detectTimezoneOffset(pairs, drawn.length, precisionMs);
@@ -137,19 +138,36 @@ export class MirrorScanner {
     return { offsetMs: guess.offsetMs, note: guess.offsetMs !== 0 ? `corrected timezone offset: ${guess.offsetMs} ms` : '' };
   }
 
+  /**
+   * Copies that pass the size and mtime checks of selection as they stand (mtime compared at the listing's
+   * precision, after the timezone correction) take the index's mtime, so the store keeps them as exact copies;
+   * the others keep what the scan saw and are checked per request.
+   */
+  private canonical(kept: readonly MirrorFile[], precisionMs: number, offsetMs: number): MirrorFile[] {
+    return kept.map((copy) => {
+      const local = this.catalog.fileByPath(copy.path);
+      if (local === undefined || copy.size !== local.size) return copy;
+      if (copy.mtimeMs === local.mtimeMs) return copy;
+      const exact = copy.mtimeMs === 0 || truncateTime(copy.mtimeMs + offsetMs, precisionMs) === truncateTime(local.mtimeMs, precisionMs);
+      return exact ? { path: copy.path, size: copy.size, mtimeMs: local.mtimeMs } : copy;
+    });
+  }
+
   private async record(mirror: Mirror, protocol: ScanProtocol, url: string, result: ScanResult, enable: boolean, started: number): Promise<ScanSummary> {
     const kept: MirrorFile[] = [];
-    for (const file of result.files) if (this.catalog.getFile(file.path)) kept.push(file);
+    for (const file of result.files) if (this.catalog.hasFile(file.path)) kept.push(file);
+    const tz = this.timezoneOffset(kept, result.precisionMs);
+    const listed = this.canonical(kept, result.precisionMs, tz.offsetMs);
     if (result.partial) {
       // Part of the mirror could not be read (rsync exit 23, an unreadable directory): what was not seen is
       // unknown, not gone, so keep the previous knowledge of it rather than dropping it (Mirrorbits drops it).
       const seen = new Set(kept.map((f) => f.path));
-      for (const old of await this.store.listMirrorFiles(mirror.id)) {
-        if (!seen.has(old.path) && this.catalog.getFile(old.path)) kept.push(old);
-      }
+      this.catalog.forEachHeld(mirror.id, (file) => {
+        const old = this.catalog.copyOf(mirror.id, file.path);
+        if (!seen.has(file.path) && old !== undefined) listed.push(old);
+      });
     }
-    const counts = await this.store.replaceMirrorFiles(mirror.id, kept);
-    const tz = this.timezoneOffset(kept, result.precisionMs);
+    const counts = await this.store.replaceMirrorFiles(mirror.id, listed);
     const now = Date.now();
     const updated = await this.store.updateMirror(mirror.id, {
       tzOffsetMs: tz.offsetMs,

@@ -2,7 +2,7 @@
 // and if not, why (reason texts are Mirrorbits').
 import type { AllowOutdatedRule } from '../config/config.js';
 import type { ClientLocation } from '../geo/location.js';
-import type { Mirror, MirrorFile } from '../mirrors/mirror.js';
+import { EXACT_COPY, type Mirror, type MirrorFile } from '../mirrors/mirror.js';
 import type { RepoFile } from '../repo/file.js';
 import { goDuration } from './duration.js';
 import type { TLSRequirement } from './types.js';
@@ -103,8 +103,8 @@ export function filterReason(
   if (protocol !== '') return protocol;
 
   const file = check.file;
-  if (check.checkSize && copy.size !== file.size) return 'File size mismatch';
-  if (copy.mtimeMs !== 0) {
+  if (copy !== EXACT_COPY && check.checkSize && copy.size !== file.size) return 'File size mismatch';
+  if (copy !== EXACT_COPY && copy.mtimeMs !== 0) {
     const precision = mirror.lastSuccessfulSyncPrecisionMs;
     const mirrorTime = truncateTime(
       check.fixTimezoneOffsets ? copy.mtimeMs + mirror.tzOffsetMs : copy.mtimeMs,
