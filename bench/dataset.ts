@@ -13,7 +13,7 @@ import { hex, intBetween, logNormal, pick, seeded } from './random.js';
 import type { Random } from './random.js';
 
 /** Bumped whenever the generator's output changes, so that cached datasets of an older shape are rebuilt. */
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 
 export interface DatasetOptions {
   /** Directory that receives `signpost.db`, `repo/`, `paths.txt` and `dataset.json`. */

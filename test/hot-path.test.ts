@@ -14,6 +14,7 @@ import { createRedirector } from '../src/http/redirector.js';
 import type { Runtime } from '../src/http/runtime.js';
 import { Catalog } from '../src/mirrors/catalog.js';
 import { defaultSettings, initialState } from '../src/mirrors/mirror.js';
+import { ProfileCache } from '../src/selection/fast.js';
 import { DownloadCounter } from '../src/stats/counter.js';
 import { Metrics } from '../src/stats/metrics.js';
 import { RangeDedup } from '../src/stats/range-dedup.js';
@@ -73,6 +74,7 @@ describe('the hot path', () => {
       metrics: new Metrics({ mirrorsByState: () => ({}), files: () => 0, flushLagSeconds: () => 0 }),
       downloadLog: undefined,
       pages: new PageRenderer(''),
+      profiles: new ProfileCache(),
     };
     server = createServer(createRedirector(runtime));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -7,7 +7,8 @@ import type { RepoFile } from '../repo/file.js';
 import { rankFallbacks, selectMirrors } from '../selection/select.js';
 import { parsePeriod, periodsOf, utcDay } from '../stats/day.js';
 import type { Outcome } from '../stats/metrics.js';
-import type { Selection, TLSRequirement } from '../selection/select.js';
+import { selectForRedirect } from '../selection/fast.js';
+import type { Choice, Selection, TLSRequirement } from '../selection/select.js';
 import { clientAddress } from './client-address.js';
 import { clientInfoJSON, fileInfoJSON, mirrorJSON } from './mirror-json.js';
 import type { PlacedMirror } from './mirror-json.js';
@@ -198,6 +199,19 @@ const handle = (runtime: Runtime, req: IncomingMessage, res: ServerResponse): Ou
   if (!client.valid) runtime.metrics.geoipMiss();
   const tls = tlsRequirement(req, params, address.viaTrustedProxy, runtime.config.allowHTTPToHTTPSRedirects);
   const config = runtime.config;
+  if (!listPage && !json) {
+    // The redirect: only the choices are needed, worked out over typed arrays (the same result as selectMirrors).
+    const table = runtime.catalog.table();
+    const profile = runtime.profiles.get(table, client, tls, config.maxMirrorLag);
+    const choices = selectForRedirect(table, profile, resolved.id, file, client, tls, {
+      weightDistributionRange: config.weightDistributionRange,
+      allowOutdatedFiles: config.allowOutdatedFiles,
+      fixTimezoneOffsets: config.fixTimezoneOffsets,
+      maxMirrorLagMs: config.maxMirrorLag,
+      random: Math.random,
+    });
+    return respondRedirect(runtime, req, res, file, resolved.path, client, choices, tls, head);
+  }
   const selection = selectMirrors(file, client, runtime.catalog.holders(resolved.id), tls, {
     weightDistributionRange: config.weightDistributionRange,
     allowOutdatedFiles: config.allowOutdatedFiles,
@@ -212,8 +226,7 @@ const handle = (runtime: Runtime, req: IncomingMessage, res: ServerResponse): Ou
     body(res, 200, 'text/html; charset=utf-8', html, head);
     return 'mirrorlist';
   }
-  if (json) return respondJSON(runtime, req, res, file, client, selection, tls, params.has('pretty'), head);
-  return respondRedirect(runtime, req, res, file, resolved.path, client, selection, tls, head);
+  return respondJSON(runtime, req, res, file, client, selection, tls, params.has('pretty'), head);
 };
 
 const fallbacks = (runtime: Runtime, client: ClientLocation, tls: TLSRequirement) =>
@@ -248,14 +261,14 @@ const respondRedirect = (
   file: RepoFile,
   path: string,
   client: ClientLocation,
-  selection: Selection,
+  choices: readonly Choice[],
   tls: TLSRequirement,
   head: boolean,
 ): Outcome => {
   const relative = encodePath(path).slice(1);
   const headers: Record<string, string | string[]> = { 'Cache-Control': 'private, no-cache', 'Content-Length': '0' };
   digestHeaders(file, headers);
-  if (selection.choices.length === 0) {
+  if (choices.length === 0) {
     const fb = fallbacks(runtime, client, tls);
     if (fb.length === 0) {
       headers['Retry-After'] = RETRY_AFTER_SECONDS;
@@ -272,7 +285,7 @@ const respondRedirect = (
     logDownload(runtime, req, 'REDIRECT', 302, file, client, { fallback: 'fallback0', distance: 0 });
     return 'fallback';
   }
-  const [best, ...rest] = selection.choices;
+  const [best, ...rest] = choices;
   headers['Location'] = best!.url + relative;
   const max = runtime.config.maxLinkHeaders;
   if (max > 0 && rest.length > 0) {

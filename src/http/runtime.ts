@@ -8,6 +8,7 @@ import { DownloadCounter } from '../stats/counter.js';
 import { DownloadLog } from '../stats/download-log.js';
 import { Metrics } from '../stats/metrics.js';
 import { RangeDedup } from '../stats/range-dedup.js';
+import { ProfileCache } from '../selection/fast.js';
 import type { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
 import { PageRenderer } from './pages/renderer.js';
@@ -25,6 +26,8 @@ export interface Runtime {
   metrics: Metrics;
   downloadLog: DownloadLog | undefined;
   pages: PageRenderer;
+  /** Per client location, what redirect selection needs of every mirror. */
+  profiles: ProfileCache;
 }
 
 /** The GeoIP files a configuration names. */
@@ -66,6 +69,7 @@ export const createRuntime = (parts: {
     metrics: new Metrics({ mirrorsByState: () => mirrorsByState(catalog), files: () => catalog.fileCount, flushLagSeconds: parts.flushLagSeconds }),
     downloadLog: config.logDir ? new DownloadLog(config.logDir) : undefined,
     pages: new PageRenderer(config.templates, parts.log),
+    profiles: new ProfileCache(),
   };
 };
 

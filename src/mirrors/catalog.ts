@@ -16,6 +16,22 @@ export interface Holder {
   copy: MirrorFile;
 }
 
+/**
+ * The mirrors by slot (their position in id order) with their holdings, for selection's per-request walk over
+ * typed arrays. A new table is made after any change of a mirror or of what one holds.
+ */
+export interface HoldingTable {
+  readonly mirrors: readonly Mirror[];
+  readonly bits: readonly Uint8Array[];
+  readonly diffs: readonly ReadonlyMap<number, MirrorFile>[];
+  /** Differs between any two tables: caches built from one compare it. */
+  readonly generation: number;
+}
+
+const NO_BITS = new Uint8Array(0);
+const NO_DIFFS: ReadonlyMap<number, MirrorFile> = new Map();
+let generations = 0;
+
 const MAX_LINK_HOPS = 16;
 /** File records built for requests, kept for the next ones; cleared whole when full (cheap, and hot files come back at once). */
 const RECORD_CACHE = 50_000;
@@ -97,6 +113,7 @@ export class Catalog {
   private mirrorList: Mirror[] = [];
   private held = new Map<number, Held>();
   private records = new Map<number, RepoFile>();
+  private holdingTable: HoldingTable | undefined;
   /** Bumped by each local patch, so a store read that started before it cannot undo it. */
   private versions = new Map<number, number>();
   private queue: Promise<void> = Promise.resolve();
@@ -218,6 +235,19 @@ export class Catalog {
     return record;
   }
 
+  /** The current table of mirrors and holdings by slot. */
+  table(): HoldingTable {
+    if (this.holdingTable !== undefined) return this.holdingTable;
+    const mirrors = this.mirrorList;
+    this.holdingTable = {
+      mirrors,
+      bits: mirrors.map((m) => this.held.get(m.id)?.bits ?? NO_BITS),
+      diffs: mirrors.map((m) => this.held.get(m.id)?.diffs ?? NO_DIFFS),
+      generation: ++generations,
+    };
+    return this.holdingTable;
+  }
+
   /** The mirrors whose last scan listed file `id`, in mirror id order. */
   holders(id: number): Holder[] {
     const out: Holder[] = [];
@@ -322,6 +352,7 @@ export class Catalog {
   }
 
   private setMirror(mirror: Mirror): void {
+    this.holdingTable = undefined;
     const known = this.mirrors.has(mirror.id);
     this.mirrors.set(mirror.id, mirror);
     if (known) this.mirrorList = this.mirrorList.map((m) => (m.id === mirror.id ? mirror : m));
@@ -329,6 +360,7 @@ export class Catalog {
   }
 
   private deleteMirror(id: number): void {
+    this.holdingTable = undefined;
     this.mirrors.delete(id);
     this.mirrorList = this.mirrorList.filter((m) => m.id !== id);
     this.held.delete(id);
@@ -360,6 +392,7 @@ export class Catalog {
     const mirrors = await this.store.listMirrors();
     this.mirrors = new Map(mirrors.map((m) => [m.id, canonicalMirror(m)]));
     this.mirrorList = [...this.mirrors.values()].sort((a, b) => a.id - b.id);
+    this.holdingTable = undefined;
     await this.refreshFiles();
     this.lastError = undefined;
     this.loaded = true;
@@ -387,11 +420,13 @@ export class Catalog {
     this.records = new Map();
     this.links = new Map(links.map((l: RepoLink) => [l.path, l.target]));
     this.held = held;
+    this.holdingTable = undefined;
   }
 
   private async refreshHoldings(id: number): Promise<void> {
     const holdings = await this.store.getHoldings(id);
     if (!this.mirrors.has(id)) return;
     this.held.set(id, toHeld(holdings, this.index));
+    this.holdingTable = undefined;
   }
 }

@@ -1,0 +1,259 @@
+// The redirect's selection over typed arrays: the same choices as selectMirrors (same random draws, same order)
+// without building exclusions or an object per candidate, so that hundreds of mirrors cost little per request.
+// What depends only on the client and the mirrors (distances, restrictions, URLs, bonuses) is worked out once per
+// client location and kept while the mirrors do not change. select.test.ts checks it against selectMirrors.
+import type { ClientLocation } from '../geo/location.js';
+import type { HoldingTable } from '../mirrors/catalog.js';
+import { EXACT_COPY, type Mirror } from '../mirrors/mirror.js';
+import type { RepoFile } from '../repo/file.js';
+import { distanceKm32 } from './distance.js';
+import { absoluteURL, fileCheck, filterReason } from './filter.js';
+import { REDIRECT_LIMIT, scoreOrder } from './select.js';
+import type { Choice, SelectionOptions, TLSRequirement } from './types.js';
+
+const f32 = Math.fround;
+const SMALLEST_FLOAT32 = 2 ** -149;
+
+const PRIMARY = 1;
+const SECONDARY = 2;
+const SAME_AS = 4;
+
+/** What selection needs of every mirror for one client location and protocol requirement. */
+export interface ClientProfile {
+  /** 1 when the mirror passes the checks that do not depend on the file (enabled, protocol, restrictions). */
+  usable: Uint8Array;
+  /** 1 when the file checks cannot be skipped for an exact copy (mid-sync, or lagging beyond MaxMirrorLag). */
+  freshness: Uint8Array;
+  /** Kilometres, float32 as Mirrorbits computes them; 0 for an un-geolocated client. */
+  distances: Float32Array;
+  /** PRIMARY / SECONDARY country, SAME_AS bits. */
+  bonus: Uint8Array;
+  /** Mirror Score / 100, in the expression Mirrorbits uses. */
+  weight: Float64Array;
+  urls: string[];
+}
+
+/** Pass-fail of the file-independent checks: filterReason on a copy that always passes the file checks. */
+const usableFor = (mirror: Mirror, client: ClientLocation, tls: TLSRequirement): boolean => {
+  const always = fileCheck({ path: '', size: 0, mtimeMs: 0, sha1: '', sha256: '', md5: '' }, [], false, 0);
+  return filterReason({ ...mirror, syncing: false, traceLagMs: -1 }, EXACT_COPY, client, tls, always) === '';
+};
+
+export const buildProfile = (table: HoldingTable, client: ClientLocation, tls: TLSRequirement, maxMirrorLagMs: number): ClientProfile => {
+  const n = table.mirrors.length;
+  const p: ClientProfile = {
+    usable: new Uint8Array(n),
+    freshness: new Uint8Array(n),
+    distances: new Float32Array(n),
+    bonus: new Uint8Array(n),
+    weight: new Float64Array(n),
+    urls: new Array<string>(n),
+  };
+  const country = client.valid ? client.countryCode : '';
+  for (let s = 0; s < n; s++) {
+    const m = table.mirrors[s]!;
+    p.usable[s] = usableFor(m, client, tls) ? 1 : 0;
+    p.freshness[s] = m.syncing || (maxMirrorLagMs > 0 && m.traceLagMs > maxMirrorLagMs) ? 1 : 0;
+    p.distances[s] = client.valid ? distanceKm32(client.latitude, client.longitude, m.latitude, m.longitude) : 0;
+    const codes = m.countryCodes;
+    let bonus = 0;
+    if (country !== '' && codes.length > 0 && codes[0] === country) bonus |= PRIMARY;
+    else if (country !== '' && codes.indexOf(country, 1) > 0) bonus |= SECONDARY;
+    if (client.asn !== 0 && m.asnum === client.asn) bonus |= SAME_AS;
+    p.bonus[s] = bonus;
+    p.weight[s] = m.score / 100;
+    p.urls[s] = absoluteURL(m, tls);
+  }
+  return p;
+};
+
+/** Profiles of recent client locations, dropped whole when the mirrors change or when full. */
+export class ProfileCache {
+  private generation = -1;
+  private lagMs = -1;
+  private readonly profiles = new Map<string, ClientProfile>();
+
+  constructor(private readonly capacity = 4096) {}
+
+  get(table: HoldingTable, client: ClientLocation, tls: TLSRequirement, maxMirrorLagMs: number): ClientProfile {
+    if (table.generation !== this.generation || maxMirrorLagMs !== this.lagMs) {
+      this.profiles.clear();
+      this.generation = table.generation;
+      this.lagMs = maxMirrorLagMs;
+    }
+    const key = client.valid
+      ? `${tls}|${client.latitude}|${client.longitude}|${client.countryCode}|${client.continentCode}|${client.asn}`
+      : `${tls}|?|${client.asn}`;
+    let profile = this.profiles.get(key);
+    if (profile === undefined) {
+      if (this.profiles.size >= this.capacity) this.profiles.clear();
+      profile = buildProfile(table, client, tls, maxMirrorLagMs);
+      this.profiles.set(key, profile);
+    }
+    return profile;
+  }
+}
+
+// Scratch space reused by every call (the request path is synchronous, so one set is enough).
+let accepted = new Int32Array(64);
+let scores = new Float64Array(64);
+const mirrorsScratch: Mirror[] = [];
+const scoresScratch: number[] = [];
+
+/**
+ * selectMirrors(...).choices for purpose 'redirect', for file `id` of `table`. `client` and `tls` must be those
+ * `profile` was built for.
+ */
+export function selectForRedirect(
+  table: HoldingTable,
+  profile: ClientProfile,
+  id: number,
+  file: RepoFile,
+  client: ClientLocation,
+  tls: TLSRequirement,
+  options: Pick<SelectionOptions, 'weightDistributionRange' | 'allowOutdatedFiles' | 'fixTimezoneOffsets' | 'maxMirrorLagMs' | 'random'>,
+): Choice[] {
+  if (file.mtimeMs === 0) return [];
+  const n = table.mirrors.length;
+  if (accepted.length < n) {
+    accepted = new Int32Array(n * 2);
+    scores = new Float64Array(n * 2);
+  }
+  const byte = id >>> 3;
+  const bit = 1 << (id & 7);
+  let check: ReturnType<typeof fileCheck> | undefined;
+  let k = 0;
+  for (let s = 0; s < n; s++) {
+    if (profile.usable[s] === 0) continue;
+    const bits = table.bits[s]!;
+    if (byte < bits.length && (bits[byte]! & bit) !== 0) {
+      if (profile.freshness[s] === 0) {
+        accepted[k++] = s;
+        continue;
+      }
+      check ??= fileCheck(file, options.allowOutdatedFiles, options.fixTimezoneOffsets, options.maxMirrorLagMs ?? 0);
+      if (filterReason(table.mirrors[s]!, EXACT_COPY, client, tls, check) === '') accepted[k++] = s;
+      continue;
+    }
+    const diffs = table.diffs[s]!;
+    if (diffs.size === 0) continue;
+    const copy = diffs.get(id);
+    if (copy === undefined) continue;
+    check ??= fileCheck(file, options.allowOutdatedFiles, options.fixTimezoneOffsets, options.maxMirrorLagMs ?? 0);
+    if (filterReason(table.mirrors[s]!, copy, client, tls, check) === '') accepted[k++] = s;
+  }
+  return client.valid ? ranked(table, profile, k, client, options) : shuffled(table, profile, k, options.random);
+}
+
+const choiceAt = (table: HoldingTable, profile: ClientProfile, s: number, score: number, share: number): Choice => ({
+  mirror: table.mirrors[s]!,
+  url: profile.urls[s]!,
+  distance: profile.distances[s]!,
+  score,
+  share,
+});
+
+/** selectMirrors' uniform order for an un-geolocated client: the same draws over the same positions. */
+function shuffled(table: HoldingTable, profile: ClientProfile, k: number, random: () => number): Choice[] {
+  const count = Math.min(REDIRECT_LIMIT, k);
+  const choices = new Array<Choice>(count);
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(random() * (k - i));
+    const s = accepted[j]!;
+    accepted[j] = accepted[i]!;
+    accepted[i] = s;
+    choices[i] = { mirror: table.mirrors[s]!, url: profile.urls[s]!, distance: 0, score: 0, share: 0 };
+  }
+  return choices;
+}
+
+/** computeScores and ranked of select.ts over the accepted slots. */
+function ranked(table: HoldingTable, profile: ClientProfile, k: number, client: ClientLocation, options: Pick<SelectionOptions, 'weightDistributionRange' | 'random'>): Choice[] {
+  const d = profile.distances;
+  let closest = 0;
+  let farthest = 0;
+  for (let i = 0; i < k; i++) {
+    const x = d[accepted[i]!]!;
+    if (i === 0 || x < closest) closest = x;
+    if (x > farthest) farthest = x;
+  }
+  const base = Math.trunc(farthest);
+  const baseF = f32(base);
+  const c = closest === 0 ? SMALLEST_FLOAT32 : closest;
+  const inRange = f32(c * f32(options.weightDistributionRange));
+  const asnBonus = Math.floor(base / 2);
+  const located = client.countryCode !== '';
+
+  let eligible = 0;
+  let total = 0;
+  for (let i = 0; i < k; i++) {
+    const slot = accepted[i]!;
+    const x = d[slot]!;
+    const bonus = profile.bonus[slot]!;
+    let s = base - Math.trunc(x) + 1;
+    if (x <= inRange) {
+      const b = f32(baseF - x);
+      s += Math.trunc((bonus & PRIMARY) !== 0 ? b : f32(b / 2));
+    } else if ((bonus & PRIMARY) !== 0) {
+      s += Math.trunc(f32(baseF - f32(x * 5)));
+    } else if (located && (bonus & SECONDARY) !== 0) {
+      s += Math.trunc(f32(baseF - c));
+    }
+    if ((bonus & SAME_AS) !== 0) s += asnBonus;
+    const weighted = s + s * profile.weight[slot]! + 0.5;
+    const score = weighted > 1 ? Math.trunc(weighted) : 1;
+    scores[i] = score;
+    if (score > base) {
+      eligible++;
+      total += score - base;
+    }
+  }
+
+  // scoreOrder of select.ts works on arrays by position: give it this call's accepted mirrors and scores.
+  mirrorsScratch.length = k;
+  scoresScratch.length = k;
+  for (let i = 0; i < k; i++) {
+    mirrorsScratch[i] = table.mirrors[accepted[i]!]!;
+    scoresScratch[i] = scores[i]!;
+  }
+
+  if (eligible > 1) {
+    const head = new Array<number>(eligible);
+    for (let i = 0, h = 0; i < k; i++) if (scores[i]! > base) head[h++] = i;
+    scoreOrder(mirrorsScratch, scoresScratch, head);
+    const count = Math.min(REDIRECT_LIMIT, eligible);
+    const choices = new Array<Choice>(count);
+    const taken = new Uint8Array(eligible);
+    let rest = total;
+    for (let ch = 0; ch < count; ch++) {
+      const r = Math.floor(options.random() * rest);
+      let cumulative = 0;
+      let pick = -1;
+      for (let j = 0; j < eligible; j++) {
+        if (taken[j] === 1) continue;
+        pick = j;
+        cumulative += scores[head[j]!]! - base;
+        if (cumulative > r) break;
+      }
+      taken[pick] = 1;
+      const i = head[pick]!;
+      const weight = scores[i]! - base;
+      rest -= weight;
+      choices[ch] = choiceAt(table, profile, accepted[i]!, scores[i]!, (weight * 100) / total);
+    }
+    return choices;
+  }
+
+  const order = new Array<number>(k);
+  for (let i = 0; i < k; i++) order[i] = i;
+  scoreOrder(mirrorsScratch, scoresScratch, order);
+  const choices = new Array<Choice>(k);
+  for (let p = 0; p < k; p++) {
+    const i = order[p]!;
+    let share = 0;
+    if (eligible === 1) share = p === 0 ? 100 : 0;
+    else if (p < eligible) share = ((scores[i]! - base) * 100) / total;
+    choices[p] = choiceAt(table, profile, accepted[i]!, scores[i]!, share);
+  }
+  return choices;
+}
