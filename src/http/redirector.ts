@@ -13,7 +13,7 @@ import { clientAddress } from './client-address.js';
 import { clientInfoJSON, fileInfoJSON, mirrorJSON } from './mirror-json.js';
 import type { PlacedMirror } from './mirror-json.js';
 import { renderMirrorList } from './mirrorlist-page.js';
-import { serveAsset } from './pages/assets.js';
+import { ASSET_PREFIX, serveAsset } from './pages/assets.js';
 import { renderMirrorStats } from './pages/mirrorstats.js';
 import { mirrorView } from '../mirrors/view.js';
 import { encodePath, parseRequestPath } from './request-path.js';
@@ -21,8 +21,15 @@ import type { Runtime } from './runtime.js';
 
 const RETRY_AFTER_SECONDS = '60';
 
+/**
+ * The Server header, given in each answer's own header object: a header set earlier with setHeader sends Node's
+ * writeHead down its slow path (merging), which the redirect answer avoids.
+ */
+let serverHeader = 'Signpost';
+
 const plain = (res: ServerResponse, status: number, message: string, head: boolean): void => {
   res.writeHead(status, {
+    Server: serverHeader,
     'Content-Type': 'text/plain; charset=utf-8',
     'X-Content-Type-Options': 'nosniff',
     'Content-Length': Buffer.byteLength(message) + 1,
@@ -31,7 +38,7 @@ const plain = (res: ServerResponse, status: number, message: string, head: boole
 };
 
 const body = (res: ServerResponse, status: number, type: string, text: string, head: boolean, extra: Record<string, string> = {}): void => {
-  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'private, no-cache', ...extra });
+  res.writeHead(status, { Server: serverHeader, 'Content-Type': type, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'private, no-cache', ...extra });
   res.end(head ? undefined : text);
 };
 
@@ -94,10 +101,14 @@ const respondStats = async (runtime: Runtime, res: ServerResponse, path: string,
 };
 
 /** Builds the request handler; `runtime` is read at each request, so a reload takes effect at once. */
-export const createRedirector = (runtime: Runtime) => (req: IncomingMessage, res: ServerResponse): void => {
-  const started = process.hrtime.bigint();
-  let outcome: Outcome = 'error';
-  res.once('finish', () => runtime.metrics.answered(outcome, started));
+export const createRedirector = (runtime: Runtime) => {
+  serverHeader = `Signpost/${runtime.version}`;
+  return (req: IncomingMessage, res: ServerResponse): void => redirect(runtime, req, res);
+};
+
+const redirect = (runtime: Runtime, req: IncomingMessage, res: ServerResponse): void => {
+  const started = performance.now();
+  let outcome: Outcome;
   try {
     outcome = handle(runtime, req, res);
   } catch (error) {
@@ -105,21 +116,28 @@ export const createRedirector = (runtime: Runtime) => (req: IncomingMessage, res
     if (!res.headersSent) plain(res, 500, `Internal error: ${(error as Error).message}`, req.method === 'HEAD');
     else res.destroy();
   }
+  // Statistics answers are written later, from the store; every other answer is written by now.
+  if (outcome === 'stats') res.once('finish', () => runtime.metrics.answered('stats', started));
+  else runtime.metrics.answered(outcome, started);
 };
 
 const statusOutcome = (status: number): Outcome => (status === 403 ? 'forbidden' : status === 404 ? 'not_found' : status >= 500 ? 'error' : 'bad_request');
 
 /** Answers one request and says what kind of answer it was (for /metrics). */
 const handle = (runtime: Runtime, req: IncomingMessage, res: ServerResponse): Outcome => {
-  res.setHeader('Server', `Signpost/${runtime.version}`);
-  if (serveAsset(req.url ?? '/', req, res)) return 'asset';
+  const url = req.url ?? '/';
+  if (url.startsWith(ASSET_PREFIX)) {
+    res.setHeader('Server', serverHeader);
+    if (serveAsset(url, req, res)) return 'asset';
+    res.removeHeader('Server');
+  }
   const head = req.method === 'HEAD';
   if (req.method !== 'GET' && !head) {
     res.setHeader('Allow', 'GET, HEAD');
     plain(res, 405, 'Method Not Allowed', false);
     return 'bad_request';
   }
-  const parsed = parseRequestPath(req.url ?? '/');
+  const parsed = parseRequestPath(url);
   if (!parsed.ok) {
     plain(res, parsed.status, parsed.message, head);
     return statusOutcome(parsed.status);
@@ -160,7 +178,7 @@ const handle = (runtime: Runtime, req: IncomingMessage, res: ServerResponse): Ou
     const since = Date.parse(ims);
     const mtime = Math.floor(file.mtimeMs / 1000) * 1000;
     if (!Number.isNaN(since) && mtime <= since) {
-      res.writeHead(304, { 'Last-Modified': new Date(mtime).toUTCString() });
+      res.writeHead(304, { Server: serverHeader, 'Last-Modified': new Date(mtime).toUTCString() });
       res.end();
       return 'not_modified';
     }
@@ -266,7 +284,7 @@ const respondRedirect = (
   head: boolean,
 ): Outcome => {
   const relative = encodePath(path).slice(1);
-  const headers: Record<string, string | string[]> = { 'Cache-Control': 'private, no-cache', 'Content-Length': '0' };
+  const headers: Record<string, string | string[]> = { Server: serverHeader, 'Cache-Control': 'private, no-cache', 'Content-Length': '0' };
   digestHeaders(file, headers);
   if (choices.length === 0) {
     const fb = fallbacks(runtime, client, tls);

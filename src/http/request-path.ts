@@ -62,6 +62,10 @@ export const parseRequestPath = (target: string): ParsedPath => {
     const c = decoded.charCodeAt(i);
     if (c < 32 || c === 127) return { ok: false, status: 400, message: 'Control character in path' };
   }
+  // Most paths have nothing to resolve: no empty, `.` or `..` segment, no backslash, no trailing slash.
+  if (!decoded.includes('//') && !decoded.includes('/.') && !decoded.includes('\\') && (decoded.length === 1 || !decoded.endsWith('/'))) {
+    return { ok: true, path: decoded, query };
+  }
   const out: string[] = [];
   for (const segment of decoded.split('/')) {
     if (segment === '' || segment === '.') continue;
@@ -79,9 +83,14 @@ export const parseRequestPath = (target: string): ParsedPath => {
   return { ok: true, path: `/${out.join('/')}`, query };
 };
 
+/** Paths made only of characters that encodeURIComponent leaves alone, and `/`: most, and they encode to themselves. */
+const UNRESERVED_PATH = /^[A-Za-z0-9\-_.~/]*$/;
+
 /** Percent-encodes a repository path for use in a URL (each segment encoded, `/` kept). */
 export const encodePath = (path: string): string =>
-  path
+  UNRESERVED_PATH.test(path)
+    ? path
+    : path
     .split('/')
     .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
     .join('/');

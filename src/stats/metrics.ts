@@ -1,6 +1,7 @@
 // Prometheus metrics (prom-client) for the admin listener's /metrics: requests by outcome and their latency,
 // redirects and bytes per mirror, mirrors by state, scan and health-check durations and failures, flush lag, GeoIP misses.
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { FixedHistogram, LabelledCounter } from './hot-metrics.js';
 
 export type Outcome =
   | 'redirect'
@@ -27,41 +28,36 @@ export interface MetricsSources {
 
 export class Metrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<'outcome'>;
-  private readonly byOutcome = new Map<Outcome, { inc: () => void }>();
-  private readonly latency: Histogram<'outcome'>;
-  private readonly latencyByOutcome = new Map<Outcome, { observe: (v: number) => void }>();
-  private readonly redirects: Counter<'mirror'>;
-  private readonly bytes: Counter<'mirror'>;
+  // The request path's metrics are plain numbers (hot-metrics.ts); the others, rare, are prom-client's own.
+  private readonly requests: LabelledCounter;
+  private readonly latency: FixedHistogram;
+  private readonly redirects: LabelledCounter;
+  private readonly bytes: LabelledCounter;
   private readonly scanDuration: Histogram<'protocol' | 'result'>;
   private readonly scanFailures: Counter<'mirror'>;
   private readonly checkDuration: Histogram<'protocol' | 'result'>;
   private readonly checkFailures: Counter<'mirror' | 'protocol'>;
-  private readonly geoipMisses: Counter;
+  private readonly geoipMisses: LabelledCounter;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'signpost_' });
-    this.requests = new Counter({ name: 'signpost_http_requests_total', help: 'Requests answered by the redirector, by outcome.', labelNames: ['outcome'], registers });
-    this.latency = new Histogram({
-      name: 'signpost_http_request_duration_seconds',
-      help: 'Time from request to answer on the redirector, by outcome.',
-      labelNames: ['outcome'],
-      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5],
-      registers,
-    });
-    // Children made once: the request path then does a map lookup and an increment, no label hashing.
-    for (const outcome of OUTCOMES) {
-      this.byOutcome.set(outcome, this.requests.labels(outcome));
-      this.latencyByOutcome.set(outcome, this.latency.labels(outcome));
-    }
-    this.redirects = new Counter({ name: 'signpost_mirror_redirects_total', help: 'Downloads redirected to each mirror (GET, counted as statistics are).', labelNames: ['mirror'], registers });
-    this.bytes = new Counter({ name: 'signpost_mirror_bytes_total', help: 'Bytes of the files redirected to each mirror.', labelNames: ['mirror'], registers });
+    this.requests = new LabelledCounter(this.registry, 'signpost_http_requests_total', 'Requests answered by the redirector, by outcome.', 'outcome');
+    this.latency = new FixedHistogram(
+      this.registry,
+      'signpost_http_request_duration_seconds',
+      'Time from request to answer on the redirector, by outcome.',
+      'outcome',
+      OUTCOMES,
+      [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5],
+    );
+    this.redirects = new LabelledCounter(this.registry, 'signpost_mirror_redirects_total', 'Downloads redirected to each mirror (GET, counted as statistics are).', 'mirror');
+    this.bytes = new LabelledCounter(this.registry, 'signpost_mirror_bytes_total', 'Bytes of the files redirected to each mirror.', 'mirror');
     this.scanDuration = new Histogram({ name: 'signpost_scan_duration_seconds', help: 'Mirror scan durations.', labelNames: ['protocol', 'result'], buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 1800], registers });
     this.scanFailures = new Counter({ name: 'signpost_scan_failures_total', help: 'Mirror scans that failed.', labelNames: ['mirror'], registers });
     this.checkDuration = new Histogram({ name: 'signpost_health_check_duration_seconds', help: 'Health check durations.', labelNames: ['protocol', 'result'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
     this.checkFailures = new Counter({ name: 'signpost_health_check_failures_total', help: 'Health checks that failed.', labelNames: ['mirror', 'protocol'], registers });
-    this.geoipMisses = new Counter({ name: 'signpost_geoip_misses_total', help: 'Client addresses the GeoIP data could not place.', registers });
+    this.geoipMisses = new LabelledCounter(this.registry, 'signpost_geoip_misses_total', 'Client addresses the GeoIP data could not place.');
     new Gauge({
       name: 'signpost_mirrors',
       help: 'Mirrors by state.',
@@ -78,14 +74,15 @@ export class Metrics {
   }
 
   /** `startedNs` from process.hrtime.bigint() when the request arrived. */
-  answered(outcome: Outcome, startedNs: bigint): void {
-    this.byOutcome.get(outcome)?.inc();
-    this.latencyByOutcome.get(outcome)?.observe(Number(process.hrtime.bigint() - startedNs) / 1e9);
+  /** `startedMs` is performance.now() when the request came. */
+  answered(outcome: Outcome, startedMs: number): void {
+    this.requests.inc(outcome);
+    this.latency.observe(outcome, (performance.now() - startedMs) / 1000);
   }
 
   download(mirror: string, bytes: number): void {
-    this.redirects.labels(mirror).inc();
-    this.bytes.labels(mirror).inc(bytes);
+    this.redirects.inc(mirror);
+    this.bytes.inc(mirror, bytes);
   }
 
   geoipMiss(): void {

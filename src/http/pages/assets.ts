@@ -67,8 +67,9 @@ const answer = (res: ServerResponse, status: number, message: string, head: bool
  * returns false, having written nothing, for any other path. Unknown names get 404, methods other than GET/HEAD 405.
  */
 export const serveAsset = (urlPath: string, req: IncomingMessage, res: ServerResponse): boolean => {
+  // Tested before any split: it runs on every request, and nearly all are not for assets.
+  if (!urlPath.startsWith(ASSET_PREFIX)) return false;
   const path = urlPath.split('?', 1)[0] ?? '';
-  if (!path.startsWith(ASSET_PREFIX)) return false;
   const head = req.method === 'HEAD';
   if (req.method !== 'GET' && !head) {
     answer(res, 405, 'Method Not Allowed\n', false, { Allow: 'GET, HEAD' });
