@@ -2,6 +2,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { HoldingsBuilder, encodeDiffs } from '../holdings.js';
 import { StoreError } from '../store.js';
+import { STATS_ROLLUP_MIGRATION } from './downloads.js';
 
 /** A step is SQL, or a function when rows must be rewritten in ways SQL cannot express. */
 type Migration = string | ((db: BetterSqlite3.Database) => void);
@@ -169,6 +170,8 @@ const migrations: readonly Migration[] = [
     }
     db.exec('DROP TABLE mirror_files');
   },
+  // 5: statistics rolled up as days finish (see downloads.ts): a flush writes daily rows only.
+  STATS_ROLLUP_MIGRATION,
 ];
 
 /** The schema version this code writes. */

@@ -206,6 +206,29 @@ describe('SQLite store', () => {
     });
   });
 
+  it('keeps the statistics of a version 3 file through the later migrations', async () => {
+    const file = newDatabasePath();
+    mkdirSync(join(file, '..'), { recursive: true });
+    const raw = new Database(file);
+    migrateFrom(raw, file, 0, 3);
+    raw.exec(`
+      INSERT INTO meta (key, value) VALUES ('schema_version', '3');
+      INSERT INTO file_downloads_daily VALUES ('2024-05-06', '/a', 2), ('2024-05-07', '/a', 3);
+      INSERT INTO file_downloads VALUES ('2024-05', '/a', 5), ('2024', '/a', 5), ('', '/a', 5);
+      INSERT INTO mirror_downloads_daily VALUES ('2024-05-06', 1, 2, 20), ('2024-05-07', 1, 3, 30);
+      INSERT INTO mirror_downloads VALUES ('2024-05', 1, 5, 50), ('2024', 1, 5, 50), ('', 1, 5, 50);
+    `);
+    raw.close();
+    await withStore(file, async (store) => {
+      assert.equal(await store.schemaVersion(), SCHEMA_VERSION);
+      const periods = ['2024-05-06', '2024-05-07', '2024-05', '2024', ''];
+      assert.deepEqual(await store.fileDownloads('/a', periods), { '2024-05-06': 2, '2024-05-07': 3, '2024-05': 5, '2024': 5, '': 5 });
+      for (const period of periods.slice(2)) assert.deepEqual(await store.mirrorDownloads(period), new Map([[1, { count: 5, bytes: 50 }]]));
+      await store.addDownloads([{ day: '2024-05-08', path: '/a', mirrorId: 1, count: 1, bytes: 10 }]);
+      assert.deepEqual(await store.fileDownloads('/a', ['2024-05', '']), { '2024-05': 6, '': 6 });
+    });
+  });
+
   it('turns version 3 rows of mirror files into holdings: exact, differing, and outside the index dropped', async () => {
     const file = newDatabasePath();
     mkdirSync(join(file, '..'), { recursive: true });
