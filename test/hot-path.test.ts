@@ -107,4 +107,19 @@ describe('the hot path', () => {
     assert.ok(redirects >= 150);
     assert.deepEqual(Object.fromEntries(calls), {});
   });
+
+  it('answers JSON compactly with the same document as ?pretty', async () => {
+    for (const ip of ['2.125.160.217', '216.160.83.57', '127.0.0.9']) {
+      const compact = await http(port, `/pub/f7.bin?fromip=${ip}`, { Accept: 'application/json' });
+      const pretty = await http(port, `/pub/f7.bin?fromip=${ip}&pretty`, { Accept: 'application/json' });
+      assert.equal(compact.status, 200);
+      assert.ok(!compact.body.includes('\n    '), 'compact');
+      const a = JSON.parse(compact.body) as { MirrorList: object[] };
+      const b = JSON.parse(pretty.body) as { MirrorList: object[] };
+      assert.equal(compact.body, `${JSON.stringify(a)}\n`, 'exactly what JSON.stringify writes');
+      // The draw is random: compare everything but which mirrors were drawn, and the shape of each.
+      const strip = (doc: { MirrorList: object[] }) => ({ ...doc, MirrorList: doc.MirrorList.map((m) => Object.keys(m).filter((k) => k !== 'Weight')) });
+      assert.deepEqual(strip(a), strip(b));
+    }
+  });
 });

@@ -79,3 +79,39 @@ export const clientInfoJSON = (c: ClientLocation): Record<string, unknown> => ({
   ASName: c.asName,
   ASNum: c.asn,
 });
+
+/** The parts of a mirror's JSON that do not depend on the request, serialised once per mirror record. */
+const fragments = new WeakMap<Mirror, { head: string; tail: string }>();
+
+const fragmentsOf = (m: Mirror): { head: string; tail: string } => {
+  let cached = fragments.get(m);
+  if (cached === undefined) {
+    const full = mirrorJSON({ mirror: m, url: '', distance: 0 });
+    const head: Record<string, unknown> = {};
+    const tail: Record<string, unknown> = {};
+    let target = head;
+    for (const [key, value] of Object.entries(full)) {
+      if (key === 'Distance') continue;
+      if (key === 'ComputedScore') {
+        target = tail;
+        continue;
+      }
+      if (key === 'AbsoluteURL') break;
+      target[key] = value;
+    }
+    cached = { head: JSON.stringify(head).slice(0, -1), tail: JSON.stringify(tail).slice(1, -1) };
+    fragments.set(m, cached);
+  }
+  return cached;
+};
+
+/** Exactly JSON.stringify(mirrorJSON(placed)), from cached fragments: a JSON answer lists every mirror. */
+export const mirrorJSONText = (placed: PlacedMirror): string => {
+  const { head, tail } = fragmentsOf(placed.mirror);
+  let text = `${head},"Distance":${Math.round(placed.distance * 10000) / 10000},"ComputedScore":${placed.score ?? 0}`;
+  if (placed.share !== undefined && placed.share > 0) text += `,"Weight":${Math.round(placed.share * 100) / 100}`;
+  if (tail !== '') text += `,${tail}`;
+  text += `,"AbsoluteURL":${JSON.stringify(placed.url)}`;
+  if (placed.reason) text += `,"ExcludeReason":${JSON.stringify(placed.reason)}`;
+  return `${text}}`;
+};

@@ -10,7 +10,7 @@ import type { Outcome } from '../stats/metrics.js';
 import { selectForRedirect } from '../selection/fast.js';
 import type { Choice, Selection, TLSRequirement } from '../selection/select.js';
 import { clientAddress } from './client-address.js';
-import { clientInfoJSON, fileInfoJSON, mirrorJSON } from './mirror-json.js';
+import { clientInfoJSON, fileInfoJSON, mirrorJSON, mirrorJSONText } from './mirror-json.js';
 import type { PlacedMirror } from './mirror-json.js';
 import { renderMirrorList } from './mirrorlist-page.js';
 import { ASSET_PREFIX, serveAsset } from './pages/assets.js';
@@ -329,28 +329,47 @@ const respondJSON = (
   pretty: boolean,
   head: boolean,
 ): Outcome => {
-  const doc: Record<string, unknown> = { FileInfo: fileInfoJSON(file), IP: client.ip, ClientInfo: clientInfoJSON(client) };
   let first: { mirror?: Mirror; fallback?: string; distance: number } | undefined;
+  let fallbackList: Record<string, unknown>[] | undefined;
   if (selection.choices.length > 0) {
-    doc.MirrorList = selection.choices.map((c): Record<string, unknown> =>
-      mirrorJSON({ mirror: c.mirror, url: c.url, distance: c.distance, score: c.score, share: c.share }),
-    );
     first = { mirror: selection.choices[0]!.mirror, distance: selection.choices[0]!.distance };
   } else {
     const fb = fallbacks(runtime, client, tls);
-    doc.MirrorList = fb.map((f, i) => ({ ID: -i, Name: `fallback${i}`, HttpURL: f.url, CountryCodes: f.countryCode, ContinentCode: f.continentCode, AbsoluteURL: f.url }));
-    if (fb.length > 0) {
-      doc.Fallback = true;
-      first = { fallback: 'fallback0', distance: 0 };
-    }
+    fallbackList = fb.map((f, i) => ({ ID: -i, Name: `fallback${i}`, HttpURL: f.url, CountryCodes: f.countryCode, ContinentCode: f.continentCode, AbsoluteURL: f.url }));
+    if (fb.length > 0) first = { fallback: 'fallback0', distance: 0 };
   }
-  if (selection.excluded.length > 0) {
-    doc.ExcludedList = selection.excluded.map((e) => mirrorJSON({ mirror: e.mirror, url: e.url, distance: e.distance, reason: e.reason } satisfies PlacedMirror));
-  }
-  const text = `${JSON.stringify(doc, null, pretty ? 4 : undefined)}\n`;
-  const status = (doc.MirrorList as unknown[]).length === 0 ? 503 : 200;
+  const listed = fallbackList?.length ?? selection.choices.length;
+  const text = pretty ? prettyJSON(file, client, selection, fallbackList) : compactJSON(file, client, selection, fallbackList);
+  const status = listed === 0 ? 503 : 200;
   if (status === 503) body(res, 503, 'application/json; charset=utf-8', text, head, { 'Retry-After': RETRY_AFTER_SECONDS });
   else body(res, 200, 'application/json; charset=utf-8', text, head);
   logDownload(runtime, req, 'JSON', status, file, client, first);
   return status === 503 ? 'no_mirror' : 'json';
+};
+
+const prettyJSON = (file: RepoFile, client: ClientLocation, selection: Selection, fallbackList: Record<string, unknown>[] | undefined): string => {
+  const doc: Record<string, unknown> = { FileInfo: fileInfoJSON(file), IP: client.ip, ClientInfo: clientInfoJSON(client) };
+  doc.MirrorList =
+    fallbackList ??
+    selection.choices.map((c): Record<string, unknown> => mirrorJSON({ mirror: c.mirror, url: c.url, distance: c.distance, score: c.score, share: c.share }));
+  if (fallbackList !== undefined && fallbackList.length > 0) doc.Fallback = true;
+  if (selection.excluded.length > 0) {
+    doc.ExcludedList = selection.excluded.map((e) => mirrorJSON({ mirror: e.mirror, url: e.url, distance: e.distance, reason: e.reason } satisfies PlacedMirror));
+  }
+  return `${JSON.stringify(doc, null, 4)}\n`;
+};
+
+/** What JSON.stringify of prettyJSON's document gives, built from cached per-mirror fragments. */
+const compactJSON = (file: RepoFile, client: ClientLocation, selection: Selection, fallbackList: Record<string, unknown>[] | undefined): string => {
+  let text = `{"FileInfo":${JSON.stringify(fileInfoJSON(file))},"IP":${JSON.stringify(client.ip)},"ClientInfo":${JSON.stringify(clientInfoJSON(client))},"MirrorList":`;
+  if (fallbackList !== undefined) {
+    text += JSON.stringify(fallbackList);
+    if (fallbackList.length > 0) text += ',"Fallback":true';
+  } else {
+    text += `[${selection.choices.map((c) => mirrorJSONText({ mirror: c.mirror, url: c.url, distance: c.distance, score: c.score, share: c.share })).join(',')}]`;
+  }
+  if (selection.excluded.length > 0) {
+    text += `,"ExcludedList":[${selection.excluded.map((e) => mirrorJSONText({ mirror: e.mirror, url: e.url, distance: e.distance, reason: e.reason })).join(',')}]`;
+  }
+  return `${text}}\n`;
 };
