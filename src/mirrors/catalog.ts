@@ -23,13 +23,62 @@ export interface Holder {
 export interface HoldingTable {
   readonly mirrors: readonly Mirror[];
   readonly bits: readonly Uint8Array[];
-  readonly diffs: readonly ReadonlyMap<number, MirrorFile>[];
+  readonly diffs: readonly DiffLookup[];
   /** Differs between any two tables: caches built from one compare it. */
   readonly generation: number;
 }
 
 const NO_BITS = new Uint8Array(0);
-const NO_DIFFS: ReadonlyMap<number, MirrorFile> = new Map();
+/** A mirror's differing copies by file id. */
+export interface DiffLookup {
+  readonly size: number;
+  get(id: number): MirrorFile | undefined;
+}
+
+/**
+ * Differing copies in typed arrays, with a bitset to answer "none" at once: outdated mirrors hold millions of them
+ * at a million files, too many for a Map of objects. Copies are made on demand (selection looks at few).
+ */
+class DiffCopies implements DiffLookup {
+  private readonly present: Uint8Array;
+
+  constructor(
+    private readonly ids: Uint32Array,
+    private readonly sizes: Float64Array,
+    private readonly mtimes: Float64Array,
+    private readonly paths: readonly (string | undefined)[],
+  ) {
+    this.present = new Uint8Array(ids.length === 0 ? 0 : (ids[ids.length - 1]! >>> 3) + 1);
+    for (let i = 0; i < ids.length; i++) this.present[ids[i]! >>> 3]! |= 1 << (ids[i]! & 7);
+  }
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  get(id: number): MirrorFile | undefined {
+    if (((this.present[id >>> 3] ?? 0) & (1 << (id & 7))) === 0) return undefined;
+    let lo = 0;
+    let hi = this.ids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = this.ids[mid]!;
+      if (at === id) return { path: this.paths[id] ?? '', size: this.sizes[mid]!, mtimeMs: this.mtimes[mid]! };
+      if (at < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
+
+  forEach(each: (id: number, copy: MirrorFile) => boolean | void): void {
+    for (let i = 0; i < this.ids.length; i++) {
+      const id = this.ids[i]!;
+      if (each(id, { path: this.paths[id] ?? '', size: this.sizes[i]!, mtimeMs: this.mtimes[i]! }) === false) return;
+    }
+  }
+}
+
+const NO_DIFFS = new DiffCopies(new Uint32Array(0), new Float64Array(0), new Float64Array(0), []);
 let generations = 0;
 
 const MAX_LINK_HOPS = 16;
@@ -91,17 +140,22 @@ class FileIndex {
 /** What one mirror holds: exact copies as bits by file id, differing ones with what the scan saw. */
 interface Held {
   bits: Uint8Array;
-  diffs: Map<number, MirrorFile>;
+  diffs: DiffCopies;
   count: number;
 }
 
+/** Differing copies of files no longer indexed are left out (the store drops them too, at its next write). */
 const toHeld = (h: Holdings, index: FileIndex): Held => {
-  const diffs = new Map<number, MirrorFile>();
-  for (let i = 0; i < h.diffIds.length; i++) {
-    const id = h.diffIds[i]!;
-    const path = index.paths[id];
-    if (path !== undefined) diffs.set(id, { path, size: h.diffSizes[i]!, mtimeMs: h.diffMtimes[i]! });
+  let keep = 0;
+  for (let i = 0; i < h.diffIds.length; i++) if (index.paths[h.diffIds[i]!] !== undefined) keep++;
+  let { diffIds: ids, diffSizes: sizes, diffMtimes: mtimes } = h;
+  if (keep < ids.length) {
+    const kept = [...ids.keys()].filter((i) => index.paths[ids[i]!] !== undefined);
+    ids = Uint32Array.from(kept, (i) => h.diffIds[i]!);
+    sizes = Float64Array.from(kept, (i) => h.diffSizes[i]!);
+    mtimes = Float64Array.from(kept, (i) => h.diffMtimes[i]!);
   }
+  const diffs = new DiffCopies(ids, sizes, mtimes, index.paths);
   return { bits: h.bits, diffs, count: popcount(h.bits) + diffs.size };
 };
 
@@ -290,7 +344,7 @@ export class Catalog {
         if (each(file, { path: file.path, size: file.size, mtimeMs: file.mtimeMs }) === false) return;
       }
     }
-    for (const [id, copy] of held.diffs) if (each(this.file(id), copy) === false) return;
+    held.diffs.forEach((id, copy) => each(this.file(id), copy));
   }
 
   /** A file the mirror holds exactly as indexed, drawn at random (undefined when it holds none). */
