@@ -411,6 +411,19 @@ export const runStoreContract = (name: string, open: () => Promise<StoreFixture>
       );
 
       it(
+        'matches paths of any script across replacements, in any input order',
+        withStore(async (store) => {
+          const paths = ['/😀/a', '/\uffff', '/\ue000/x', '/é', '/z', '/a b', '/A'];
+          const mirror = await addPlain(store, 'Scripts');
+          assert.deepEqual(await store.replaceFiles(paths.map((p) => repoFile(p)), []), counts(7, 7, 0, 0));
+          assert.deepEqual(await store.replaceFiles([...paths].reverse().map((p) => repoFile(p)), []), counts(7, 0, 0, 0));
+          assert.deepEqual(await store.replaceMirrorFiles(mirror.id, [...paths].reverse().map((p) => mirrorFile(p))), counts(7, 7, 0, 0));
+          assert.deepEqual(await store.replaceFiles(paths.slice(1).map((p) => repoFile(p)), []), counts(6, 0, 0, 1));
+          assert.equal((await store.listMirrorFiles(mirror.id)).length, 6);
+        }),
+      );
+
+      it(
         'counts a path given twice once, the last one winning',
         withStore(async (store) => {
           const result = await store.replaceFiles([repoFile('/x', 1), repoFile('/y', 2), repoFile('/x', 3)], []);

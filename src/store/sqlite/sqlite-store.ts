@@ -6,6 +6,7 @@ import type { Mirror, MirrorFile, MirrorSettings, MirrorState } from '../../mirr
 import type { RepoFile } from '../../repo/file.js';
 import { HoldingsBuilder, compareHoldings, decodeHoldings, emptyHoldings, encodeDiffs, followIndexChanges, hasBit, sameHoldings, type IndexChange } from '../holdings.js';
 import { ListenerSet } from '../listeners.js';
+import { comparePaths, uniqueByPath } from '../path-order.js';
 import {
   MAX_LOG_ENTRIES,
   NameTakenError,
@@ -121,7 +122,6 @@ const prepareStatements = (db: Database.Database) => {
   return {
     ping: db.prepare('SELECT 1'),
     files: db.prepare<[], FileRow>('SELECT path, size, mtime_ms AS mtimeMs, sha1, sha256, md5 FROM files ORDER BY path'),
-    indexed: db.prepare<[], IndexedRow>('SELECT id, path, size, mtime_ms AS mtimeMs, sha1, sha256, md5 FROM files'),
     fileColumns: db.prepare<[], [number, string, number, number, string, string, string]>('SELECT id, path, size, mtime_ms, sha1, sha256, md5 FROM files').raw(true),
     fileCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM files'),
     nextFileId: db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'next_file_id'"),
@@ -156,7 +156,8 @@ const prepareStatements = (db: Database.Database) => {
     putHoldings: db.prepare<[number, Uint8Array, Buffer]>(
       'INSERT INTO holdings (mirror_id, bits, diffs) VALUES (?, ?, ?) ON CONFLICT (mirror_id) DO UPDATE SET bits = excluded.bits, diffs = excluded.diffs',
     ),
-    pathIds: db.prepare<[], [string, number, number, number]>('SELECT path, id, size, mtime_ms FROM files').raw(true),
+    pathIds: db.prepare<[], [string, number, number, number]>('SELECT path, id, size, mtime_ms FROM files ORDER BY path').raw(true),
+    indexedByPath: db.prepare<[], IndexedRow>('SELECT id, path, size, mtime_ms AS mtimeMs, sha1, sha256, md5 FROM files ORDER BY path'),
     idPaths: db.prepare<[], [number, string, number, number]>('SELECT id, path, size, mtime_ms FROM files ORDER BY path').raw(true),
     insertLog: db.prepare<[{ id: number; time: number; kind: string; message: string }]>(
       'INSERT INTO logs (mirror_id, time, kind, message) VALUES (@id, @time, @kind, @message)',
@@ -296,38 +297,46 @@ class SqliteStore implements Store {
     });
   }
 
+  /**
+   * A merge of the sorted input with the index in path order (the table's key), so that a million files need
+   * no Map of either side; writes wait until the scan ends (better-sqlite3 runs one statement at a time).
+   */
   async replaceFiles(files: readonly RepoFile[], links: readonly RepoLink[]): Promise<ReplaceCounts> {
     const sql = this.#sql;
+    const wanted = uniqueByPath(files);
     const { counts, linksChanged } = this.#write(() => {
-      const existing = new Map<string, IndexedRow>();
-      for (const row of sql.indexed.iterate()) existing.set(row.path, row);
-      let nextId = Number(sql.nextFileId.get()?.value ?? 0);
       const counts = diffCounts();
       const changes: IndexChange[] = [];
-      const wanted = byPath(files);
-      for (const { path, size, mtimeMs, sha1, sha256, md5 } of wanted.values()) {
-        const file = { path, size, mtimeMs, sha1, sha256, md5 };
-        const before = existing.get(path);
-        if (before === undefined) {
-          sql.insertFile.run({ ...file, id: nextId++ });
-          counts.added++;
+      const inserts: RepoFile[] = [];
+      const updates: RepoFile[] = [];
+      const deletes: string[] = [];
+      let i = 0;
+      for (const row of sql.indexedByPath.iterate()) {
+        while (i < wanted.length && comparePaths(wanted[i]!.path, row.path) < 0) inserts.push(wanted[i++]!);
+        const file = wanted[i];
+        if (file === undefined || file.path !== row.path) {
+          deletes.push(row.path);
+          changes.push({ id: row.id, removed: true });
           continue;
         }
-        existing.delete(path);
-        if (before.size === size && before.mtimeMs === mtimeMs && before.sha1 === sha1 && before.sha256 === sha256 && before.md5 === md5) continue;
-        sql.updateFile.run(file);
-        counts.changed++;
-        if (before.size !== size || before.mtimeMs !== mtimeMs) {
-          changes.push({ id: before.id, removed: false, old: { size: before.size, mtimeMs: before.mtimeMs }, now: { size, mtimeMs } });
+        i++;
+        const { size, mtimeMs, sha1, sha256, md5 } = file;
+        if (row.size === size && row.mtimeMs === mtimeMs && row.sha1 === sha1 && row.sha256 === sha256 && row.md5 === md5) continue;
+        updates.push(file);
+        if (row.size !== size || row.mtimeMs !== mtimeMs) {
+          changes.push({ id: row.id, removed: false, old: { size: row.size, mtimeMs: row.mtimeMs }, now: { size, mtimeMs } });
         }
       }
-      for (const gone of existing.values()) {
-        sql.deleteFile.run(gone.path);
-        counts.removed++;
-        changes.push({ id: gone.id, removed: true });
-      }
-      counts.total = wanted.size;
-      if (counts.added > 0) sql.setNextFileId.run(String(nextId));
+      while (i < wanted.length) inserts.push(wanted[i++]!);
+      let nextId = Number(sql.nextFileId.get()?.value ?? 0);
+      for (const { path, size, mtimeMs, sha1, sha256, md5 } of inserts) sql.insertFile.run({ path, size, mtimeMs, sha1, sha256, md5, id: nextId++ });
+      for (const { path, size, mtimeMs, sha1, sha256, md5 } of updates) sql.updateFile.run({ path, size, mtimeMs, sha1, sha256, md5 });
+      for (const path of deletes) sql.deleteFile.run(path);
+      if (inserts.length > 0) sql.setNextFileId.run(String(nextId));
+      counts.added = inserts.length;
+      counts.changed = updates.length;
+      counts.removed = deletes.length;
+      counts.total = wanted.length;
       if (changes.length > 0) {
         for (const row of sql.allHoldings.all()) {
           const after = followIndexChanges(decodeHoldings(row.bits, row.diffs), changes);
@@ -421,22 +430,18 @@ class SqliteStore implements Store {
     const sql = this.#sql;
     const counts = this.#write(() => {
       this.#requireMirror(id);
-      const index = new Map<string, number>();
-      const sizes: number[] = [];
-      const mtimes: number[] = [];
-      const ids: number[] = [];
-      for (const [path, fileId, size, mtimeMs] of sql.pathIds.iterate()) {
-        index.set(path, ids.length);
-        ids.push(fileId);
-        sizes.push(size);
-        mtimes.push(mtimeMs);
-      }
+      // Merged with the index in path order: no Map of a million paths per ingest.
+      const listed = uniqueByPath(files);
       const edit = new HoldingsBuilder(undefined, Number(sql.nextFileId.get()?.value ?? 0));
-      for (const { path, size, mtimeMs } of files) {
-        const row = index.get(path);
-        if (row === undefined) continue;
-        if (size === sizes[row] && mtimeMs === mtimes[row]) edit.setExact(ids[row]!);
-        else edit.setDiffering(ids[row]!, size, mtimeMs);
+      let i = 0;
+      for (const [path, fileId, size, mtimeMs] of sql.pathIds.iterate()) {
+        while (i < listed.length && comparePaths(listed[i]!.path, path) < 0) i++;
+        const copy = listed[i];
+        if (copy === undefined) break;
+        if (copy.path !== path) continue;
+        i++;
+        if (copy.size === size && copy.mtimeMs === mtimeMs) edit.setExact(fileId);
+        else edit.setDiffering(fileId, copy.size, copy.mtimeMs);
       }
       const before = this.#holdings(id);
       const after = edit.build();
