@@ -160,6 +160,30 @@ describe('ip-location-db ASN CSV', () => {
     assert.equal(source.lookup('1.0.0.1'), undefined);
     assert.deepEqual(source.lookup('1.0.1.1'), { asn: 7, asName: '' });
   });
+
+  it('quoted and unquoted fields, empty names, leading zeros', async () => {
+    const source = await csv('quoting.csv', ['1.0.0.0,1.0.0.255,7,', '1.0.1.0,1.0.1.255,"8",x', '1.0.2.0,1.0.2.255,009,"a, ""b"""', '1.0.3.0,1.0.3.255,10,""', '1.0.4.0,1.0.4.255,11, spaced '], 'asn');
+    const expected: [string, unknown][] = [
+      ['1.0.0.1', { asn: 7, asName: '' }],
+      ['1.0.1.1', { asn: 8, asName: 'x' }],
+      ['1.0.2.1', { asn: 9, asName: 'a, "b"' }],
+      ['1.0.3.1', { asn: 10, asName: '' }],
+      ['1.0.4.1', { asn: 11, asName: ' spaced ' }],
+    ];
+    // Twice: decoded, then remembered.
+    for (let pass = 0; pass < 2; pass++) for (const [ip, fields] of expected) assert.deepEqual(source.lookup(ip), fields, ip);
+  });
+
+  it('lines across read chunks: long names, CRLF, many distinct values', async () => {
+    const names = Array.from({ length: 3000 }, (_, i) => `Network ${i} ${'é'.repeat(i % 50)}${'x'.repeat(i % 97)}`);
+    const lines = names.map((name, i) => `${i >> 8}.${i & 255}.0.0,${i >> 8}.${i & 255}.255.255,${i + 1},"${name}"`);
+    // One name far longer than a read chunk.
+    lines.push(`200.0.0.0,200.0.0.255,99999,${'y'.repeat(200_000)}`);
+    const source = await csv('chunks.csv', `${lines.join('\r\n')}\r\n`, 'asn');
+    for (let i = 0; i < names.length; i += 7) assert.deepEqual(source.lookup(`${i >> 8}.${i & 255}.1.2`), { asn: i + 1, asName: names[i] });
+    assert.equal(source.lookup('200.0.0.1')?.asName?.length, 200_000);
+    assert.match(source.describe, /\(3001 IPv4 ranges\)/);
+  });
 });
 
 describe('ip-location-db country and city CSV', () => {

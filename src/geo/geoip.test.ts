@@ -47,13 +47,33 @@ describe('GeoIP on the MaxMind test databases', () => {
       for (const [key, value] of Object.entries(expected)) assert.equal(got[key as keyof ClientLocation], value, key);
       // Always a complete ClientLocation.
       assert.deepEqual(Object.keys(got).sort(), ['asName', 'asn', 'city', 'continentCode', 'country', 'countryCode', 'ip', 'latitude', 'longitude', 'valid']);
+      // Asked again: the cached answer, equal to the first.
+      const again = geo.lookup(ip);
+      assert.deepEqual(again, got);
+      assert.equal(again, got);
     });
   }
 
-  it('answers a fresh object each time', () => {
+  it('answers a frozen object, shared by the callers asking for the same address', () => {
     const a = geo.lookup('81.2.69.160');
-    a.city = 'changed';
+    assert.ok(Object.isFrozen(a));
+    assert.throws(() => {
+      (a as ClientLocation).city = 'changed';
+    }, TypeError);
+    assert.equal(geo.lookup('81.2.69.160'), a);
     assert.equal(geo.lookup('81.2.69.160').city, 'London');
+  });
+
+  it('answers the same as without the cache after it has turned over many times', async () => {
+    const addresses = Array.from({ length: 40_000 }, (_, i) => (i % 2 === 0 ? `81.2.69.${i % 256}` : `2001:218::${i.toString(16)}`));
+    const fresh = await GeoIP.open(testFiles);
+    try {
+      for (const ip of addresses) geo.lookup(ip);
+      // Long evicted and asked again, and still cached: each as a first lookup on a fresh GeoIP says.
+      for (const ip of [...addresses.slice(0, 500), ...addresses.slice(-500)]) assert.deepEqual(geo.lookup(ip), fresh.lookup(ip), ip);
+    } finally {
+      fresh.close();
+    }
   });
 
   it('describes its sources', () => {
@@ -64,6 +84,7 @@ describe('GeoIP on the MaxMind test databases', () => {
 
   it('answers unknownLocation once closed', async () => {
     const closed = await GeoIP.open(testFiles);
+    assert.equal(closed.lookup('81.2.69.160').city, 'London');
     closed.close();
     closed.close();
     assert.deepEqual(closed.lookup('81.2.69.160'), unknownLocation('81.2.69.160'));
@@ -152,9 +173,13 @@ describe('GeoIP.reopenIfChanged', () => {
     assert.equal(geo.lookup('81.2.69.160').city, 'London');
   });
 
-  it('swaps in a replaced file', async () => {
+  it('swaps in a replaced file, forgetting the answers from the old one at once', async () => {
+    const old = geo.lookup('81.2.69.160');
+    assert.equal(old.city, 'London');
     replace(fixture('GeoLite2-Country-Test.mmdb'), city, 10);
+    assert.equal(geo.lookup('81.2.69.160'), old, 'until the reload, the cached answer');
     assert.equal(await geo.reopenIfChanged(), true);
+    assert.notEqual(geo.lookup('81.2.69.160'), old);
     assert.equal(geo.lookup('81.2.69.160').city, '');
     assert.equal(geo.lookup('81.2.69.160').countryCode, 'GB');
     assert.match(geo.sources().city, /GeoLite2-Country/);

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { continentOf, countryName } from './continents.js';
 import { unknownLocation } from './location.js';
 import type { ClientLocation } from './location.js';
+import { LookupCache } from './lookup-cache.js';
 import { openSources } from './open-source.js';
 import { errorMessage, GeoIPError } from './source.js';
 import type { GeoRole, GeoSource } from './source.js';
@@ -98,8 +99,20 @@ const load = async (role: GeoRole, options: GeoIPOptions): Promise<Loaded> => {
 
 const ROLES: GeoRole[] = ['location', 'asn'];
 
+/**
+ * Answers kept per generation, so at most twice this many: some 130 bytes each (answer and map
+ * entry; its strings are the sources') plus the address text it is keyed by, about 5 MB when
+ * full. An address asked again within 16k other new ones is answered from here, and each hit
+ * renews it: far more than a package manager fetching many files in a row needs.
+ */
+const CACHE_SIZE = 16_384;
+/** Longer text is no normalised address; not worth keeping. */
+const CACHE_KEY_MAX = 64;
+
 export class GeoIP {
   private data: Record<GeoRole, Loaded> | undefined;
+  /** Recent answers by the text asked (the request path asks with normalised addresses). */
+  private readonly cache = new LookupCache<string, Readonly<ClientLocation>>(CACHE_SIZE);
   private reopening: Promise<boolean> = Promise.resolve(false);
 
   private constructor(
@@ -124,11 +137,22 @@ export class GeoIP {
     throw failed.reason;
   }
 
-  /** What the data says about an address; never throws, unknown or invalid addresses give unknownLocation. */
-  lookup(ip: string): ClientLocation {
+  /**
+   * What the data says about an address; never throws, unknown or invalid addresses give
+   * unknownLocation. The answer is frozen and may be shared with other callers asking the same.
+   */
+  lookup(ip: string): Readonly<ClientLocation> {
+    const cached = this.cache.get(ip);
+    if (cached !== undefined) return cached;
+    const out = this.locate(ip);
+    if (this.data !== undefined && ip.length <= CACHE_KEY_MAX) this.cache.set(ip, out);
+    return out;
+  }
+
+  private locate(ip: string): Readonly<ClientLocation> {
     const out = unknownLocation(ip);
     const data = this.data;
-    if (data === undefined) return out;
+    if (data === undefined) return Object.freeze(out);
     const where = data.location.source.lookup(ip);
     if (where !== undefined) {
       out.countryCode = where.countryCode ?? '';
@@ -144,7 +168,7 @@ export class GeoIP {
       out.asName = as.asName ?? '';
     }
     out.valid = out.countryCode !== '';
-    return out;
+    return Object.freeze(out);
   }
 
   /** One line per database, for `signpost geo` and /readyz. */
@@ -184,6 +208,8 @@ export class GeoIP {
       next[role] = loaded[i]!;
     });
     this.data = next;
+    // Answers from the old data must not outlive it.
+    this.cache.clear();
     for (const role of changed) current[role].source.close?.();
     return true;
   }
@@ -191,6 +217,7 @@ export class GeoIP {
   close(): void {
     const data = this.data;
     this.data = undefined;
+    this.cache.clear();
     if (data === undefined) return;
     for (const role of ROLES) data[role].source.close?.();
   }

@@ -45,13 +45,16 @@ const hexValue = (c: number): number => {
   return lower >= 97 && lower <= 102 ? lower - 87 : -1;
 };
 
+/** The groups parseIPv6Into reads: one array for all calls (it runs for every IPv6 client and is never reentered). */
+const groups = new Uint16Array(8);
+
 /**
  * IPv6 text in text[from, to) (no zone) into out[0..16), accepting exactly what net.isIPv6 does:
  * 1-4 hex digits a group, at most one "::" standing for one group or more, an optional dotted
  * quad as the last two groups.
  */
 export const parseIPv6Into = (text: string, from: number, to: number, out: Uint8Array): boolean => {
-  const words = new Array<number>(8);
+  const words = groups;
   let count = 0;
   let gap = -1;
   let i = from;

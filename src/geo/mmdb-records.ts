@@ -7,6 +7,11 @@ import { countryFields } from './source.js';
 type Fields = Partial<ClientLocation>;
 type Rec = Record<string, unknown>;
 
+/** Every map key locationFields reads, at any depth: the decoder may skip the rest. */
+export const LOCATION_KEYS: ReadonlySet<string> = new Set(['country', 'iso_code', 'names', 'en', 'continent', 'code', 'city', 'location', 'latitude', 'longitude', 'country_code']);
+/** Every map key asnFields reads. */
+export const ASN_KEYS: ReadonlySet<string> = new Set(['autonomous_system_number', 'autonomous_system_organization', 'traits']);
+
 // Records come from a file we do not control: read every field defensively.
 const obj = (v: unknown): Rec | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Rec) : undefined);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -40,7 +45,9 @@ const nestedLocation = (r: Rec): Fields => {
 
 /** ip-location-db shape: {city, country_code, latitude, longitude, ...}; the rest comes from our table. */
 const flatLocation = (r: Rec): Fields => {
-  const out: Fields = { ...countryFields(str(r['country_code'])) };
+  const country = countryFields(str(r['country_code']));
+  // Built with its country fields at once: spreading them, then adding more, is ten times slower.
+  const out: Fields = country === undefined ? {} : { countryCode: country.countryCode, continentCode: country.continentCode, country: country.country };
   const city = str(r['city']);
   if (city !== '') out.city = city;
   setPosition(out, r['latitude'], r['longitude']);

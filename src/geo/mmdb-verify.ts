@@ -3,7 +3,8 @@
 import { recordReaders } from './mmdb-tree.js';
 
 const METADATA_MARKER = Buffer.from('abcdef4d61784d696e642e636f6d', 'hex'); // "\xAB\xCD\xEFMaxMind.com"
-const METADATA_MAX_SIZE = 128 * 1024;
+/** The metadata section lies within this many bytes of the end of the file. */
+export const METADATA_MAX_SIZE = 128 * 1024;
 const SEPARATOR_SIZE = 16;
 const MAX_DEPTH = 32;
 
@@ -40,15 +41,35 @@ const FLOAT = 15;
 
 const MAX_SIZE: Partial<Record<number, number>> = { [UINT16]: 2, [UINT32]: 4, [INT32]: 4, [UINT64]: 8, [UINT128]: 16 };
 
+/** A set of offsets as one bit each: far smaller than a Set for the 100k+ offsets of a City file. */
+class OffsetSet {
+  private readonly bits: Uint8Array;
+
+  constructor(size: number) {
+    this.bits = new Uint8Array((size >>> 3) + 1);
+  }
+
+  has(offset: number): boolean {
+    return (this.bits[offset >>> 3]! & (1 << (offset & 7))) !== 0;
+  }
+
+  add(offset: number): void {
+    this.bits[offset >>> 3]! |= 1 << (offset & 7);
+  }
+}
+
 /** Decodes just enough of every value to prove that each field is well formed and in bounds. */
 class DataChecker {
-  private readonly checkedPointers = new Set<number>();
+  /** Pointer targets already checked, as offsets into the data section. */
+  private readonly checkedPointers: OffsetSet;
 
   constructor(
     private readonly db: Buffer,
     private readonly start: number,
     private readonly end: number,
-  ) {}
+  ) {
+    this.checkedPointers = new OffsetSet(end - start);
+  }
 
   private fail(offset: number, reason: string): never {
     throw new Error(`corrupt data section at byte ${offset}: ${reason}`);
@@ -77,9 +98,9 @@ class DataChecker {
       if (targetAt >= this.end) this.fail(offset, `pointer to ${target} lies outside the data section`);
       if ((this.db[targetAt]! >> 5) === POINTER) this.fail(offset, 'pointer to a pointer');
       if (mustBeKey && this.db[targetAt]! >> 5 !== UTF8) this.fail(offset, 'map key is not a string');
-      if (!this.checkedPointers.has(targetAt)) {
+      if (!this.checkedPointers.has(target)) {
         this.check(targetAt, depth + 1, mustBeKey);
-        this.checkedPointers.add(targetAt);
+        this.checkedPointers.add(target);
       }
       return at + size + 1;
     }
@@ -152,20 +173,28 @@ export const verifyMmdb = (db: Buffer, meta: { nodeCount: number; recordSize: nu
   }
   const dataSize = dataEnd - dataStart;
   const [left, right] = recordReaders(db, recordSize);
-  const records = new Set<number>();
-  const visit = (node: number, value: number): void => {
-    if (value <= nodeCount) return;
+  const inBounds = (node: number, value: number): void => {
     const offset = value - nodeCount - SEPARATOR_SIZE;
-    if (offset < 0 || offset >= dataSize) {
+    if (value > nodeCount && (offset < 0 || offset >= dataSize)) {
       throw new Error(`search tree node ${node} points to ${value}, outside the data section`);
     }
-    records.add(offset);
   };
   for (let node = 0; node < nodeCount; node++) {
-    visit(node, left(node));
-    visit(node, right(node));
+    inBounds(node, left(node));
+    inBounds(node, right(node));
   }
+  // Then each record once, in the order the tree first points to it.
   const checker = new DataChecker(db, dataStart, dataEnd);
-  for (const offset of records) checker.check(dataStart + offset);
+  const records = new OffsetSet(dataSize);
+  const visit = (value: number): void => {
+    const offset = value - nodeCount - SEPARATOR_SIZE;
+    if (value <= nodeCount || records.has(offset)) return;
+    records.add(offset);
+    checker.check(dataStart + offset);
+  };
+  for (let node = 0; node < nodeCount; node++) {
+    visit(left(node));
+    visit(right(node));
+  }
   return { nodeCount, recordSize, ipVersion, dataStart, dataEnd };
 };

@@ -1,32 +1,15 @@
-// Inclusive address ranges → values in sorted typed arrays, binary-searched: compact enough to hold
-// the 500k ranges of the bundled ASN data in a few MB, with no allocation per lookup.
+// Inclusive address ranges → value indices. Built into the sorted start addresses of the
+// segments where the answer changes (gaps included, overlaps resolved once at build time), so a
+// lookup is one binary search over typed arrays: the 500k ranges of the bundled ASN data take a
+// few MB, with no allocation per lookup.
+import { GrowableU32 as Growable } from './growable.js';
 import { ipv4Number } from './ip.js';
 import type { ParsedIP } from './ip.js';
 
-/** IPv6 addresses are stored as four 32-bit words, most significant first. */
+/** IPv6 addresses are four 32-bit words, most significant first. */
 const WORDS = 4;
-
-class Growable {
-  data: Uint32Array;
-  length = 0;
-
-  constructor(capacity: number) {
-    this.data = new Uint32Array(Math.max(16, capacity));
-  }
-
-  push(value: number): void {
-    if (this.length === this.data.length) {
-      const bigger = new Uint32Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    this.data[this.length++] = value;
-  }
-
-  done(): Uint32Array {
-    return this.data.slice(0, this.length);
-  }
-}
+/** The value index of "no range here". */
+const NONE = -1;
 
 /** Compares word tuples a[ai..ai+n) and b[bi..bi+n). */
 const compare = (a: Uint32Array, ai: number, b: Uint32Array, bi: number, n: number): number => {
@@ -38,77 +21,151 @@ const compare = (a: Uint32Array, ai: number, b: Uint32Array, bi: number, n: numb
   return 0;
 };
 
-/** The ranges of one address family; `n` words per address (1 for IPv4, 4 for IPv6). */
+/** a[at..at+n) += 1; false when it was the largest address (and wrapped). */
+const increment = (a: Uint32Array, at: number, n: number): boolean => {
+  for (let k = n - 1; k >= 0; k--) {
+    a[at + k] = (a[at + k]! + 1) >>> 0;
+    if (a[at + k] !== 0) return true;
+  }
+  return false;
+};
+
+/**
+ * Segment starts and their value indices, in address order; a segment lasts until the next start.
+ * Filled twice by the same sweep: first as a ring of the last few segments, only to count them
+ * (and see whether IPv6 starts all fall on /64 boundaries), then into arrays of that size.
+ */
+class Segments {
+  count = 0;
+  /** Most segments held at once (a segment can be taken back when a later range replaces it). */
+  most = 0;
+  /** Whether every start had zero low 64 bits (IPv6 only). */
+  aligned = true;
+  readonly starts: Uint32Array;
+  readonly values: Int32Array;
+  private readonly mask: number;
+
+  constructor(
+    /** Words stored per start: `stride`, or 2 for aligned IPv6. */
+    private readonly n: number,
+    /** Words per address in the arrays add() reads. */
+    private readonly stride: number,
+    /** 0 to only count. */
+    capacity: number,
+  ) {
+    const ring = capacity === 0;
+    this.mask = ring ? 3 : -1;
+    this.starts = new Uint32Array((ring ? 4 : capacity) * n);
+    this.values = new Int32Array(ring ? 4 : capacity);
+  }
+
+  /** From the address at a[at..at+stride) on, the answer is `value`. */
+  add(a: Uint32Array, at: number, value: number): void {
+    const { n, mask, starts, values } = this;
+    const last = this.count - 1;
+    if (last >= 0 && compare(starts, (last & mask) * n, a, at, n) === 0) {
+      // Same start as the previous segment (ranges starting together): the later one wins.
+      if (last >= 1 && values[(last - 1) & mask] === value) this.count--;
+      else values[last & mask] = value;
+      return;
+    }
+    if (last >= 0 ? values[last & mask] === value : value === NONE) return;
+    const slot = this.count & mask;
+    for (let k = 0; k < n; k++) starts[slot * n + k] = a[at + k]!;
+    if (this.stride === WORDS && (a[at + 2] !== 0 || a[at + 3] !== 0)) this.aligned = false;
+    values[slot] = value;
+    this.count++;
+    if (this.count > this.most) this.most = this.count;
+  }
+}
+
+/**
+ * Runs the ranges (n words per address, in start order) into segments. Where ranges overlap, the
+ * containing range that starts last wins, and of ranges starting at the same address the one
+ * added last.
+ */
+const sweep = (n: number, starts: Uint32Array, ends: Uint32Array, values: Uint32Array, order: Uint32Array | undefined, out: Segments): void => {
+  const count = values.length;
+  // Ranges that contain the current address, the one that wins on top.
+  const stack = new Uint32Array(count);
+  let depth = 0;
+  const after = new Uint32Array(n);
+  /** Closes the top range: from the address after its end, the range under it (if any) answers. */
+  const closeTop = (): boolean => {
+    const top = stack[--depth]!;
+    // Ranges under it that end no later are hidden for good.
+    while (depth > 0 && compare(ends, stack[depth - 1]! * n, ends, top * n, n) <= 0) depth--;
+    for (let k = 0; k < n; k++) after[k] = ends[top * n + k]!;
+    return increment(after, 0, n);
+  };
+  for (let i = 0; i < count; i++) {
+    const r = order === undefined ? i : order[i]!;
+    while (depth > 0 && compare(ends, stack[depth - 1]! * n, starts, r * n, n) < 0) {
+      closeTop();
+      if (compare(after, 0, starts, r * n, n) < 0) out.add(after, 0, depth > 0 ? values[stack[depth - 1]!]! : NONE);
+    }
+    out.add(starts, r * n, values[r]!);
+    stack[depth++] = r;
+  }
+  while (depth > 0) {
+    if (!closeTop()) break; // it ran to the last address: nothing follows
+    out.add(after, 0, depth > 0 ? values[stack[depth - 1]!]! : NONE);
+  }
+};
+
+/** The segments of one address family; `n` words per stored address. */
 class FamilyRanges {
-  readonly count: number;
-  private readonly starts: Uint32Array;
-  private readonly ends: Uint32Array;
-  private readonly values: Uint32Array;
-  /** Running maximum of the ends, only when some ranges overlap (the bundled ASN data has one). */
-  private readonly maxEnds: Uint32Array | undefined;
+  private readonly count: number;
 
   constructor(
     private readonly n: number,
-    starts: Uint32Array,
-    ends: Uint32Array,
-    values: Uint32Array,
+    private readonly starts: Uint32Array,
+    private readonly values: Int32Array,
   ) {
     this.count = values.length;
-    let sorted = true;
-    for (let i = 1; i < this.count && sorted; i++) sorted = compare(starts, (i - 1) * n, starts, i * n, n) <= 0;
-    if (!sorted) [starts, ends, values] = this.sortByStart(starts, ends, values);
-    this.starts = starts;
-    this.ends = ends;
-    this.values = values;
-    let overlapping = false;
-    for (let i = 1; i < this.count && !overlapping; i++) overlapping = compare(starts, i * n, ends, (i - 1) * n, n) <= 0;
-    this.maxEnds = overlapping ? this.runningMaxEnds() : undefined;
   }
 
-  private sortByStart(starts: Uint32Array, ends: Uint32Array, values: Uint32Array): [Uint32Array, Uint32Array, Uint32Array] {
-    const n = this.n;
-    const order = Array.from({ length: this.count }, (_, i) => i).sort((a, b) => compare(starts, a * n, starts, b * n, n) || a - b);
-    const s = new Uint32Array(starts.length);
-    const e = new Uint32Array(ends.length);
-    const v = new Uint32Array(values.length);
-    order.forEach((from, to) => {
-      s.set(starts.subarray(from * n, from * n + n), to * n);
-      e.set(ends.subarray(from * n, from * n + n), to * n);
-      v[to] = values[from]!;
-    });
-    return [s, e, v];
-  }
-
-  private runningMaxEnds(): Uint32Array {
-    const n = this.n;
-    const max = this.ends.slice();
-    for (let i = 1; i < this.count; i++) {
-      if (compare(max, (i - 1) * n, max, i * n, n) > 0) max.copyWithin(i * n, (i - 1) * n, i * n);
+  /** From ranges in any order, possibly nested or overlapping. */
+  static build(words: number, starts: Uint32Array, ends: Uint32Array, values: Uint32Array): FamilyRanges {
+    let order: Uint32Array | undefined;
+    for (let i = 1; i < values.length && order === undefined; i++) {
+      if (compare(starts, (i - 1) * words, starts, i * words, words) > 0) {
+        order = new Uint32Array(values.length);
+        for (let j = 0; j < order.length; j++) order[j] = j;
+        order.sort((a, b) => compare(starts, a * words, starts, b * words, words) || a - b);
+      }
     }
-    return max;
+    const counted = new Segments(words, words, 0);
+    sweep(words, starts, ends, values, order, counted);
+    // IPv6 data usually splits only at /64 boundaries: then the low half of every start is zero
+    // and comparing the high half of an address alone gives the same answers at half the size.
+    const n = words === WORDS && counted.aligned ? 2 : words;
+    const out = new Segments(n, words, Math.max(1, counted.most));
+    sweep(words, starts, ends, values, order, out);
+    const size = out.count;
+    return size === out.values.length
+      ? new FamilyRanges(n, out.starts, out.values)
+      : new FamilyRanges(n, out.starts.slice(0, size * n), out.values.slice(0, size));
   }
 
-  /** Value index of the range holding `key`; with overlaps, the containing range that starts last. */
+  /** Value index for the address key[0..n), or -1. */
   find(key: Uint32Array): number {
     const n = this.n;
-    // Last range whose start <= key.
+    const starts = this.starts;
+    // Last segment whose start <= key.
     let lo = 0;
     let hi = this.count - 1;
     let at = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      if (compare(this.starts, mid * n, key, 0, n) <= 0) {
+      if (compare(starts, mid * n, key, 0, n) <= 0) {
         at = mid;
         lo = mid + 1;
       } else {
         hi = mid - 1;
       }
     }
-    for (let i = at; i >= 0; i--) {
-      if (compare(this.ends, i * n, key, 0, n) >= 0) return this.values[i]!;
-      if (this.maxEnds === undefined || compare(this.maxEnds, i * n, key, 0, n) < 0) break;
-    }
-    return -1;
+    return at === -1 ? NONE : this.values[at]!;
   }
 }
 
@@ -125,23 +182,17 @@ const columns = (ranges: number, n: number): Columns => ({
 });
 
 /** Collects ranges, then freezes them into a RangeTable. */
-export class RangeTableBuilder<V> {
+export class RangeTableBuilder {
   private readonly v4: Columns;
   private readonly v6: Columns;
-  readonly values: V[] = [];
 
-  /** `expected` sizes the first allocation; the arrays grow as needed. */
+  /** `expected` ranges of each family size the first allocation; the arrays grow as needed. */
   constructor(expected = { v4: 1024, v6: 1024 }) {
     this.v4 = columns(expected.v4, 1);
     this.v6 = columns(expected.v6, WORDS);
   }
 
-  /** Adds a value once; returns its index for addV4/addV6. */
-  addValue(value: V): number {
-    this.values.push(value);
-    return this.values.length - 1;
-  }
-
+  /** valueIndex: any number from 0 to 2^31 - 2, for the caller to map to its value. */
   addV4(start: number, end: number, valueIndex: number): void {
     this.v4.starts.push(start);
     this.v4.ends.push(end);
@@ -155,9 +206,9 @@ export class RangeTableBuilder<V> {
     this.v6.values.push(valueIndex);
   }
 
-  build(): RangeTable<V> {
-    const family = (f: Columns, n: number): FamilyRanges => new FamilyRanges(n, f.starts.done(), f.ends.done(), f.values.done());
-    return new RangeTable(family(this.v4, 1), family(this.v6, WORDS), this.values);
+  build(): RangeTable {
+    const family = (f: Columns, n: number): FamilyRanges => FamilyRanges.build(n, f.starts.data, f.ends.data, f.values.data.subarray(0, f.values.length));
+    return new RangeTable(family(this.v4, 1), family(this.v6, WORDS), this.v4.values.length, this.v6.values.length);
   }
 }
 
@@ -169,32 +220,24 @@ export const ipv6Words = (bytes: Uint8Array, into: Uint32Array = new Uint32Array
   return into;
 };
 
-export class RangeTable<V> {
+export class RangeTable {
   private readonly key4 = new Uint32Array(1);
   private readonly key6 = new Uint32Array(WORDS);
 
   constructor(
     private readonly v4: FamilyRanges,
     private readonly v6: FamilyRanges,
-    private readonly values: readonly V[],
+    /** Ranges as given (before overlaps were resolved). */
+    readonly ipv4Ranges: number,
+    readonly ipv6Ranges: number,
   ) {}
 
-  get ipv4Ranges(): number {
-    return this.v4.count;
-  }
-
-  get ipv6Ranges(): number {
-    return this.v6.count;
-  }
-
-  find(address: ParsedIP): V | undefined {
-    let index: number;
+  /** The value index of the range holding an address, or -1. */
+  find(address: ParsedIP): number {
     if (address.family === 4) {
       this.key4[0] = ipv4Number(address.bytes);
-      index = this.v4.find(this.key4);
-    } else {
-      index = this.v6.find(ipv6Words(address.bytes, this.key6));
+      return this.v4.find(this.key4);
     }
-    return index === -1 ? undefined : this.values[index];
+    return this.v6.find(ipv6Words(address.bytes, this.key6));
   }
 }

@@ -1,5 +1,5 @@
 // The contract every GeoIP/ASN reader meets, its error type, and the country fields derived from a code.
-import { continentOf, countryName, isCountryCode } from './continents.js';
+import { continentOf, countryCodes, countryName } from './continents.js';
 import { lookupAddress } from './ip.js';
 import type { ParsedIP } from './ip.js';
 import type { ClientLocation } from './location.js';
@@ -27,12 +27,13 @@ export class GeoIPError extends Error {
   }
 }
 
-/** Country code, continent and English name from a code alone; an unknown code yields nothing. */
-export const countryFields = (code: string): Pick<ClientLocation, 'countryCode' | 'continentCode' | 'country'> | undefined => {
-  const cc = code.toUpperCase();
-  if (!isCountryCode(cc)) return undefined;
-  return { countryCode: cc, continentCode: continentOf(cc), country: countryName(cc) };
-};
+type CountryFields = Readonly<Pick<ClientLocation, 'countryCode' | 'continentCode' | 'country'>>;
+
+/** One frozen entry per country, so records share its strings. */
+const COUNTRIES = new Map<string, CountryFields>(countryCodes().map((cc) => [cc, Object.freeze({ countryCode: cc, continentCode: continentOf(cc), country: countryName(cc) })]));
+
+/** Country code, continent and English name from a code alone (shared: copy, do not modify); an unknown code yields nothing. */
+export const countryFields = (code: string): CountryFields | undefined => COUNTRIES.get(code) ?? COUNTRIES.get(code.toUpperCase());
 
 export const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
