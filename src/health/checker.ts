@@ -227,10 +227,7 @@ export class HealthChecker {
     let syncing = await exists(`${base}Archive-Update-in-Progress-${host}`, opts);
     if (!syncing && mirrorTime > 0) {
       // Files newer than the trace: the mirror was caught part-way through a sync by its last scan.
-      this.catalog.forEachHeld(mirror.id, (_file, copy) => {
-        if (copy.mtimeMs > mirrorTime + SYNC_SLACK_MS) syncing = true;
-        return !syncing;
-      });
+      syncing = this.catalog.newestCopy(mirror.id) > mirrorTime + SYNC_SLACK_MS;
     }
     const patch: Partial<MirrorState> = {};
     if (mirror.lastModTime !== mirrorTime) patch.lastModTime = mirrorTime;

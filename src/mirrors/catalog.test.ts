@@ -101,5 +101,11 @@ describe('Catalog', () => {
     assert.equal(catalog.file(id).size, 2);
     assert.equal(catalog.mirrorFileCount(m.id), 1);
     assert.equal(catalog.randomExact(m.id, Math.random), undefined, 'no exact copy left to check');
+    assert.deepEqual(catalog.stat('/d.txt'), { size: 2, mtimeMs: 1000 });
+    assert.equal(catalog.newestCopy(m.id), 1000);
+    await store.replaceFiles([{ ...file('/d.txt'), size: 2 }, { ...file('/e.txt'), mtimeMs: 5000 }], []);
+    await store.replaceMirrorFiles(m.id, [{ path: '/d.txt', size: 1, mtimeMs: 1000 }, { path: '/e.txt', size: 1, mtimeMs: 5000 }]);
+    await catalog.settled();
+    assert.equal(catalog.newestCopy(m.id), 5000, 'exact copies count with the index mtime');
   });
 });

@@ -142,6 +142,8 @@ interface Held {
   bits: Uint8Array;
   diffs: DiffCopies;
   count: number;
+  /** The newest mtime among the copies, worked out when first asked (-1 until then). */
+  newest: number;
 }
 
 /** Differing copies of files no longer indexed are left out (the store drops them too, at its next write). */
@@ -156,7 +158,7 @@ const toHeld = (h: Holdings, index: FileIndex): Held => {
     mtimes = Float64Array.from(kept, (i) => h.diffMtimes[i]!);
   }
   const diffs = new DiffCopies(ids, sizes, mtimes, index.paths);
-  return { bits: h.bits, diffs, count: popcount(h.bits) + diffs.size };
+  return { bits: h.bits, diffs, count: popcount(h.bits) + diffs.size, newest: -1 };
 };
 
 export class Catalog {
@@ -267,6 +269,12 @@ export class Catalog {
     return id === undefined ? undefined : this.file(id);
   }
 
+  /** Size and mtime of the indexed file at `path`, without building its record (scans look up a million). */
+  stat(path: string): { size: number; mtimeMs: number } | undefined {
+    const id = this.index.byPath.get(path);
+    return id === undefined ? undefined : { size: this.index.sizes[id]!, mtimeMs: this.index.mtimes[id]! };
+  }
+
   hasFile(path: string): boolean {
     return this.index.byPath.has(path);
   }
@@ -345,6 +353,27 @@ export class Catalog {
       }
     }
     held.diffs.forEach((id, copy) => each(this.file(id), copy));
+  }
+
+  /** The newest mtime among what the mirror's last scan saw (0 when it holds nothing). */
+  newestCopy(mirrorId: number): number {
+    const held = this.held.get(mirrorId);
+    if (held === undefined) return 0;
+    if (held.newest < 0) {
+      let newest = 0;
+      const { bits } = held;
+      const mtimes = this.index.mtimes;
+      for (let byte = 0; byte < bits.length; byte++) {
+        const b = bits[byte]!;
+        if (b === 0) continue;
+        for (let k = 0; k < 8; k++) if ((b & (1 << k)) !== 0) newest = Math.max(newest, mtimes[byte * 8 + k] ?? 0);
+      }
+      held.diffs.forEach((_id, copy) => {
+        newest = Math.max(newest, copy.mtimeMs);
+      });
+      held.newest = newest;
+    }
+    return held.newest;
   }
 
   /** A file the mirror holds exactly as indexed, drawn at random (undefined when it holds none). */

@@ -130,7 +130,7 @@ export class MirrorScanner {
     const drawn = sample(kept, 100);
     const pairs = [];
     for (const copy of drawn) {
-      const local = this.catalog.fileByPath(copy.path);
+      const local = this.catalog.stat(copy.path);
       if (local && copy.mtimeMs !== 0 && copy.size === local.size) pairs.push({ localMs: local.mtimeMs, mirrorMs: copy.mtimeMs });
     }
     const guess = detectTimezoneOffset(pairs, drawn.length, precisionMs);
@@ -145,7 +145,7 @@ export class MirrorScanner {
    */
   private canonical(kept: readonly MirrorFile[], precisionMs: number, offsetMs: number): MirrorFile[] {
     return kept.map((copy) => {
-      const local = this.catalog.fileByPath(copy.path);
+      const local = this.catalog.stat(copy.path);
       if (local === undefined || copy.size !== local.size) return copy;
       if (copy.mtimeMs === local.mtimeMs) return copy;
       const exact = copy.mtimeMs === 0 || truncateTime(copy.mtimeMs + offsetMs, precisionMs) === truncateTime(local.mtimeMs, precisionMs);

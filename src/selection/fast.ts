@@ -67,20 +67,31 @@ export const buildProfile = (table: HoldingTable, client: ClientLocation, tls: T
   return p;
 };
 
-/** Profiles of recent client locations, dropped whole when the mirrors change or when full. */
+const TLS_SLOT: Record<TLSRequirement, number> = { any: 0, with: 1, without: 2 };
+
+/**
+ * Profiles of recent client locations, dropped whole when the mirrors change or when full. The GeoIP lookup
+ * cache gives the same location object to the same address, so a WeakMap on that object comes first and saves
+ * building the location key on most requests.
+ */
 export class ProfileCache {
   private generation = -1;
   private lagMs = -1;
   private readonly profiles = new Map<string, ClientProfile>();
+  private byClient = [new WeakMap<ClientLocation, ClientProfile>(), new WeakMap<ClientLocation, ClientProfile>(), new WeakMap<ClientLocation, ClientProfile>()];
 
   constructor(private readonly capacity = 4096) {}
 
   get(table: HoldingTable, client: ClientLocation, tls: TLSRequirement, maxMirrorLagMs: number): ClientProfile {
     if (table.generation !== this.generation || maxMirrorLagMs !== this.lagMs) {
       this.profiles.clear();
+      this.byClient = [new WeakMap(), new WeakMap(), new WeakMap()];
       this.generation = table.generation;
       this.lagMs = maxMirrorLagMs;
     }
+    const known = this.byClient[TLS_SLOT[tls]]!;
+    const seen = known.get(client);
+    if (seen !== undefined) return seen;
     const key = client.valid
       ? `${tls}|${client.latitude}|${client.longitude}|${client.countryCode}|${client.continentCode}|${client.asn}`
       : `${tls}|?|${client.asn}`;
@@ -90,6 +101,7 @@ export class ProfileCache {
       profile = buildProfile(table, client, tls, maxMirrorLagMs);
       this.profiles.set(key, profile);
     }
+    known.set(client, profile);
     return profile;
   }
 }
