@@ -143,22 +143,23 @@ export class MirrorScanner {
    * precision, after the timezone correction) take the index's mtime, so the store keeps them as exact copies;
    * the others keep what the scan saw and are checked per request.
    */
-  private canonical(kept: readonly MirrorFile[], precisionMs: number, offsetMs: number): MirrorFile[] {
-    return kept.map((copy) => {
+  private canonical(kept: MirrorFile[], precisionMs: number, offsetMs: number): MirrorFile[] {
+    // In place: the listing is this scan's own, and a million new objects would double its memory.
+    for (const copy of kept) {
       const local = this.catalog.stat(copy.path);
-      if (local === undefined || copy.size !== local.size) return copy;
-      if (copy.mtimeMs === local.mtimeMs) return copy;
-      const exact = copy.mtimeMs === 0 || truncateTime(copy.mtimeMs + offsetMs, precisionMs) === truncateTime(local.mtimeMs, precisionMs);
-      return exact ? { path: copy.path, size: copy.size, mtimeMs: local.mtimeMs } : copy;
-    });
+      if (local === undefined || copy.size !== local.size || copy.mtimeMs === local.mtimeMs) continue;
+      if (copy.mtimeMs === 0 || truncateTime(copy.mtimeMs + offsetMs, precisionMs) === truncateTime(local.mtimeMs, precisionMs)) copy.mtimeMs = local.mtimeMs;
+    }
+    return kept;
   }
 
   private async record(mirror: Mirror, protocol: ScanProtocol, url: string, result: ScanResult, enable: boolean, started: number): Promise<ScanSummary> {
     const kept: MirrorFile[] = [];
     for (const file of result.files) if (this.catalog.hasFile(file.path)) kept.push(file);
     const tz = this.timezoneOffset(kept, result.precisionMs);
-    const listed = this.canonical(kept, result.precisionMs, tz.offsetMs);
+    let listed = this.canonical(kept, result.precisionMs, tz.offsetMs);
     if (result.partial) {
+      listed = kept.slice();
       // Part of the mirror could not be read (rsync exit 23, an unreadable directory): what was not seen is
       // unknown, not gone, so keep the previous knowledge of it rather than dropping it (Mirrorbits drops it).
       const seen = new Set(kept.map((f) => f.path));
