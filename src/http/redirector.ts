@@ -227,7 +227,7 @@ const handle = (runtime: Runtime, req: IncomingMessage, res: ServerResponse): Ou
       fixTimezoneOffsets: config.fixTimezoneOffsets,
       maxMirrorLagMs: config.maxMirrorLag,
       random: Math.random,
-    });
+    }, 1 + Math.max(0, config.maxLinkHeaders));
     return respondRedirect(runtime, req, res, file, resolved.path, client, choices, tls, head);
   }
   const selection = selectMirrors(file, client, runtime.catalog.holders(resolved.id), tls, {

@@ -130,6 +130,9 @@ describe('selectForRedirect', () => {
       const profile = buildProfile(s.table, s.client, s.tls, s.options.maxMirrorLagMs ?? 0);
       const actual = selectForRedirect(s.table, profile, s.id, s.file, s.client, s.tls, { ...s.options, random: seededRandom(seed * 7) });
       assert.deepEqual(summary(actual), summary(expected), `seed ${seed}`);
+      const limit = 1 + (seed % 12);
+      const cut = selectForRedirect(s.table, profile, s.id, s.file, s.client, s.tls, { ...s.options, random: seededRandom(seed * 7) }, limit);
+      assert.deepEqual(summary(cut), summary(expected.slice(0, limit)), `seed ${seed}, limit ${limit}`);
       if (expected.length > 0) nonEmpty++;
       if (expected.some((c) => c.share > 0 && c.share < 100)) weighted++;
     }

@@ -113,8 +113,8 @@ const mirrorsScratch: Mirror[] = [];
 const scoresScratch: number[] = [];
 
 /**
- * selectMirrors(...).choices for purpose 'redirect', for file `id` of `table`. `client` and `tls` must be those
- * `profile` was built for.
+ * selectMirrors(...).choices for purpose 'redirect', for file `id` of `table`, cut to the first `limit` (a redirect
+ * uses one mirror plus MaxLinkHeaders). `client` and `tls` must be those `profile` was built for.
  */
 export function selectForRedirect(
   table: HoldingTable,
@@ -124,6 +124,7 @@ export function selectForRedirect(
   client: ClientLocation,
   tls: TLSRequirement,
   options: Pick<SelectionOptions, 'weightDistributionRange' | 'allowOutdatedFiles' | 'fixTimezoneOffsets' | 'maxMirrorLagMs' | 'random'>,
+  limit = Infinity,
 ): Choice[] {
   if (file.mtimeMs === 0) return [];
   const n = table.mirrors.length;
@@ -154,7 +155,8 @@ export function selectForRedirect(
     check ??= fileCheck(file, options.allowOutdatedFiles, options.fixTimezoneOffsets, options.maxMirrorLagMs ?? 0);
     if (filterReason(table.mirrors[s]!, copy, client, tls, check) === '') accepted[k++] = s;
   }
-  return client.valid ? ranked(table, profile, k, client, options) : shuffled(table, profile, k, options.random);
+  const choices = client.valid ? ranked(table, profile, k, client, options, limit) : shuffled(table, profile, k, options.random);
+  return choices.length > limit ? choices.slice(0, limit) : choices;
 }
 
 const choiceAt = (table: HoldingTable, profile: ClientProfile, s: number, score: number, share: number): Choice => ({
@@ -180,7 +182,14 @@ function shuffled(table: HoldingTable, profile: ClientProfile, k: number, random
 }
 
 /** computeScores and ranked of select.ts over the accepted slots. */
-function ranked(table: HoldingTable, profile: ClientProfile, k: number, client: ClientLocation, options: Pick<SelectionOptions, 'weightDistributionRange' | 'random'>): Choice[] {
+function ranked(
+  table: HoldingTable,
+  profile: ClientProfile,
+  k: number,
+  client: ClientLocation,
+  options: Pick<SelectionOptions, 'weightDistributionRange' | 'random'>,
+  limit: number,
+): Choice[] {
   const d = profile.distances;
   let closest = 0;
   let farthest = 0;
@@ -259,8 +268,10 @@ function ranked(table: HoldingTable, profile: ClientProfile, k: number, client: 
   const order = new Array<number>(k);
   for (let i = 0; i < k; i++) order[i] = i;
   scoreOrder(mirrorsScratch, scoresScratch, order);
-  const choices = new Array<Choice>(k);
-  for (let p = 0; p < k; p++) {
+  // Every accepted mirror in score order, of which only the first `limit` are made into choices.
+  const made = Math.min(k, limit);
+  const choices = new Array<Choice>(made);
+  for (let p = 0; p < made; p++) {
     const i = order[p]!;
     let share = 0;
     if (eligible === 1) share = p === 0 ? 100 : 0;
