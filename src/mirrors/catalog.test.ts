@@ -108,4 +108,29 @@ describe('Catalog', () => {
     await catalog.settled();
     assert.equal(catalog.newestCopy(m.id), 5000, 'exact copies count with the index mtime');
   });
+
+  it('gives a removed mirror\'s slot to the next one, which inherits none of its holdings', async () => {
+    await store.replaceFiles([file('/b.txt'), file('/f.txt')], []);
+    const one = await store.addMirror({ ...defaultSettings(), name: 's1', httpURL: 'http://s1/' }, initialState(Date.now()));
+    await store.replaceMirrorFiles(one.id, [{ path: '/b.txt', size: 1, mtimeMs: 1000 }]);
+    await catalog.settled();
+    const b = (catalog.resolve('/b.txt') as { id: number }).id;
+    const f = (catalog.resolve('/f.txt') as { id: number }).id;
+    assert.deepEqual(catalog.holders(b).map((h) => h.mirror.name), ['s1']);
+    await store.removeMirror(one.id);
+    const two = await store.addMirror({ ...defaultSettings(), name: 's2', httpURL: 'http://s2/' }, initialState(Date.now()));
+    await store.replaceMirrorFiles(two.id, [{ path: '/f.txt', size: 1, mtimeMs: 1000 }]);
+    await catalog.settled();
+    assert.deepEqual(catalog.holders(b), []);
+    assert.deepEqual(catalog.holders(f).map((h) => h.mirror.name), ['s2']);
+    assert.equal(catalog.mirrorFileCount(two.id), 1);
+    // Many mirrors: the matrix widens.
+    for (let i = 0; i < 20; i++) {
+      const m = await store.addMirror({ ...defaultSettings(), name: `w${i}`, httpURL: `http://w${i}/` }, initialState(Date.now()));
+      await store.replaceMirrorFiles(m.id, [{ path: '/f.txt', size: 1, mtimeMs: 1000 }]);
+    }
+    await catalog.settled();
+    assert.equal(catalog.holders(f).length, 21);
+    assert.equal(catalog.table().matrix.slots >= 21, true);
+  });
 });

@@ -1,11 +1,12 @@
 // The in-memory catalog the request path reads: repository files, symlinks, mirrors and which mirror holds what.
 // It is filled from the store and kept current by store events, so a request never waits on I/O.
-// Files live in columns indexed by their stable id and holdings in bitsets, so that a million files times
-// hundreds of mirrors fit in a few hundred MB: no object per file, none per (mirror, file).
+// Files live in columns indexed by their stable id and holdings in a bit matrix (a row per file, a column per
+// mirror slot), so that a million files times hundreds of mirrors fit in a few hundred MB: no object per file,
+// none per (mirror, file), and a request reads one short row.
 import { canonicalMirror, EXACT_COPY } from './mirror.js';
 import type { Mirror, MirrorFile } from './mirror.js';
 import type { RepoFile } from '../repo/file.js';
-import { hasBit, popcount } from '../store/holdings.js';
+import { HoldingMatrix } from './holding-matrix.js';
 import type { FileColumns, Holdings, RepoLink, Store, StoreEvent } from '../store/store.js';
 
 export type Resolution = { kind: 'file'; path: string; id: number } | { kind: 'forbidden' } | { kind: 'missing' };
@@ -17,18 +18,17 @@ export interface Holder {
 }
 
 /**
- * The mirrors by slot (their position in id order) with their holdings, for selection's per-request walk over
- * typed arrays. A new table is made after any change of a mirror or of what one holds.
+ * The mirrors by slot with the holding matrix and their differing copies, for selection's per-request walk over
+ * typed arrays. A new table object is made after any change; `generation` changes only with the mirrors (not with
+ * what they hold), so caches of per-mirror facts survive scans.
  */
 export interface HoldingTable {
-  readonly mirrors: readonly Mirror[];
-  readonly bits: readonly Uint8Array[];
-  readonly diffs: readonly DiffLookup[];
-  /** Differs between any two tables: caches built from one compare it. */
+  readonly mirrors: readonly (Mirror | undefined)[];
+  readonly matrix: HoldingMatrix;
+  readonly diffs: readonly (DiffLookup | undefined)[];
   readonly generation: number;
 }
 
-const NO_BITS = new Uint8Array(0);
 /** A mirror's differing copies by file id. */
 export interface DiffLookup {
   readonly size: number;
@@ -36,28 +36,22 @@ export interface DiffLookup {
 }
 
 /**
- * Differing copies in typed arrays, with a bitset to answer "none" at once: outdated mirrors hold millions of them
- * at a million files, too many for a Map of objects. Copies are made on demand (selection looks at few).
+ * Differing copies in typed arrays (outdated mirrors hold millions of them at a million files, too many for a Map
+ * of objects), found by binary search once the matrix says there is one. Copies are made on demand.
  */
 class DiffCopies implements DiffLookup {
-  private readonly present: Uint8Array;
-
   constructor(
     private readonly ids: Uint32Array,
     private readonly sizes: Float64Array,
     private readonly mtimes: Float64Array,
     private readonly paths: readonly (string | undefined)[],
-  ) {
-    this.present = new Uint8Array(ids.length === 0 ? 0 : (ids[ids.length - 1]! >>> 3) + 1);
-    for (let i = 0; i < ids.length; i++) this.present[ids[i]! >>> 3]! |= 1 << (ids[i]! & 7);
-  }
+  ) {}
 
   get size(): number {
     return this.ids.length;
   }
 
   get(id: number): MirrorFile | undefined {
-    if (((this.present[id >>> 3] ?? 0) & (1 << (id & 7))) === 0) return undefined;
     let lo = 0;
     let hi = this.ids.length - 1;
     while (lo <= hi) {
@@ -78,8 +72,6 @@ class DiffCopies implements DiffLookup {
   }
 }
 
-const NO_DIFFS = new DiffCopies(new Uint32Array(0), new Float64Array(0), new Float64Array(0), []);
-let generations = 0;
 
 const MAX_LINK_HOPS = 16;
 /** File records built for requests, kept for the next ones; cleared whole when full (cheap, and hot files come back at once). */
@@ -137,9 +129,9 @@ class FileIndex {
   }
 }
 
-/** What one mirror holds: exact copies as bits by file id, differing ones with what the scan saw. */
+/** What one mirror holds, besides its column of the matrix. */
 interface Held {
-  bits: Uint8Array;
+  slot: number;
   diffs: DiffCopies;
   count: number;
   /** The newest mtime among the copies, worked out when first asked (-1 until then). */
@@ -147,19 +139,20 @@ interface Held {
 }
 
 /** Differing copies of files no longer indexed are left out (the store drops them too, at its next write). */
-const toHeld = (h: Holdings, index: FileIndex): Held => {
-  let keep = 0;
-  for (let i = 0; i < h.diffIds.length; i++) if (index.paths[h.diffIds[i]!] !== undefined) keep++;
+const diffCopies = (h: Holdings, index: FileIndex): DiffCopies => {
   let { diffIds: ids, diffSizes: sizes, diffMtimes: mtimes } = h;
+  let keep = 0;
+  for (let i = 0; i < ids.length; i++) if (index.paths[ids[i]!] !== undefined) keep++;
   if (keep < ids.length) {
-    const kept = [...ids.keys()].filter((i) => index.paths[ids[i]!] !== undefined);
+    const kept = [...ids.keys()].filter((i) => index.paths[h.diffIds[i]!] !== undefined);
     ids = Uint32Array.from(kept, (i) => h.diffIds[i]!);
     sizes = Float64Array.from(kept, (i) => h.diffSizes[i]!);
     mtimes = Float64Array.from(kept, (i) => h.diffMtimes[i]!);
   }
-  const diffs = new DiffCopies(ids, sizes, mtimes, index.paths);
-  return { bits: h.bits, diffs, count: popcount(h.bits) + diffs.size, newest: -1 };
+  return new DiffCopies(ids, sizes, mtimes, index.paths);
 };
+
+let mirrorGenerations = 0;
 
 export class Catalog {
   private index = new FileIndex();
@@ -168,6 +161,10 @@ export class Catalog {
   /** Mirrors in id order, for the per-request walk (a Map iterator costs more than an array). */
   private mirrorList: Mirror[] = [];
   private held = new Map<number, Held>();
+  /** Mirror by slot (undefined: a free slot). */
+  private slotMirrors: (Mirror | undefined)[] = [];
+  private matrix = new HoldingMatrix(0, 8);
+  private mirrorGeneration = ++mirrorGenerations;
   private records = new Map<number, RepoFile>();
   private holdingTable: HoldingTable | undefined;
   /** Bumped by each local patch, so a store read that started before it cannot undo it. */
@@ -300,28 +297,31 @@ export class Catalog {
   /** The current table of mirrors and holdings by slot. */
   table(): HoldingTable {
     if (this.holdingTable !== undefined) return this.holdingTable;
-    const mirrors = this.mirrorList;
-    this.holdingTable = {
-      mirrors,
-      bits: mirrors.map((m) => this.held.get(m.id)?.bits ?? NO_BITS),
-      diffs: mirrors.map((m) => this.held.get(m.id)?.diffs ?? NO_DIFFS),
-      generation: ++generations,
-    };
+    const diffs = new Array<DiffLookup | undefined>(this.slotMirrors.length);
+    for (const held of this.held.values()) diffs[held.slot] = held.diffs;
+    this.holdingTable = { mirrors: this.slotMirrors, matrix: this.matrix, diffs, generation: this.mirrorGeneration };
     return this.holdingTable;
   }
 
-  /** The mirrors whose last scan listed file `id`, in mirror id order. */
+  /** The mirrors whose last scan listed file `id`, in slot order. */
   holders(id: number): Holder[] {
     const out: Holder[] = [];
-    const byte = id >>> 3;
-    const bit = 1 << (id & 7);
-    for (const mirror of this.mirrorList) {
-      const held = this.held.get(mirror.id);
-      if (held === undefined) continue;
-      if (((held.bits[byte] ?? 0) & bit) !== 0) out.push({ mirror, copy: EXACT_COPY });
-      else if (held.diffs.size > 0) {
-        const copy = held.diffs.get(id);
-        if (copy !== undefined) out.push({ mirror, copy });
+    const { matrix } = this;
+    if (id >= matrix.files) return out;
+    const row = id * matrix.stride;
+    for (let b = 0; b < matrix.stride; b++) {
+      const exact = matrix.exact[row + b]!;
+      const any = exact | matrix.differs[row + b]!;
+      if (any === 0) continue;
+      for (let k = 0; k < 8; k++) {
+        if ((any & (1 << k)) === 0) continue;
+        const mirror = this.slotMirrors[b * 8 + k];
+        if (mirror === undefined) continue;
+        if ((exact & (1 << k)) !== 0) out.push({ mirror, copy: EXACT_COPY });
+        else {
+          const copy = this.held.get(mirror.id)?.diffs.get(id);
+          if (copy !== undefined) out.push({ mirror, copy });
+        }
       }
     }
     return out;
@@ -332,25 +332,18 @@ export class Catalog {
     const id = this.index.byPath.get(path);
     const held = this.held.get(mirrorId);
     if (id === undefined || held === undefined) return undefined;
-    if (hasBit(held.bits, id)) return { path, size: this.index.sizes[id]!, mtimeMs: this.index.mtimes[id]! };
-    return held.diffs.get(id);
+    if (this.matrix.holdsExactly(id, held.slot)) return { path, size: this.index.sizes[id]!, mtimeMs: this.index.mtimes[id]! };
+    return this.matrix.holdsDiffering(id, held.slot) ? held.diffs.get(id) : undefined;
   }
 
   /** Calls `each` for every file the mirror holds, with what its scan saw (exact copies with the index's values). */
   forEachHeld(mirrorId: number, each: (file: RepoFile, copy: MirrorFile) => boolean | void): void {
     const held = this.held.get(mirrorId);
     if (held === undefined) return;
-    const bits = held.bits;
-    for (let byte = 0; byte < bits.length; byte++) {
-      const b = bits[byte]!;
-      if (b === 0) continue;
-      for (let k = 0; k < 8; k++) {
-        if ((b & (1 << k)) === 0) continue;
-        const id = byte * 8 + k;
-        if (this.index.paths[id] === undefined) continue;
-        const file = this.file(id);
-        if (each(file, { path: file.path, size: file.size, mtimeMs: file.mtimeMs }) === false) return;
-      }
+    for (let id = 0; id < this.matrix.files; id++) {
+      if (!this.matrix.holdsExactly(id, held.slot) || this.index.paths[id] === undefined) continue;
+      const file = this.file(id);
+      if (each(file, { path: file.path, size: file.size, mtimeMs: file.mtimeMs }) === false) return;
     }
     held.diffs.forEach((id, copy) => each(this.file(id), copy));
   }
@@ -361,13 +354,8 @@ export class Catalog {
     if (held === undefined) return 0;
     if (held.newest < 0) {
       let newest = 0;
-      const { bits } = held;
       const mtimes = this.index.mtimes;
-      for (let byte = 0; byte < bits.length; byte++) {
-        const b = bits[byte]!;
-        if (b === 0) continue;
-        for (let k = 0; k < 8; k++) if ((b & (1 << k)) !== 0) newest = Math.max(newest, mtimes[byte * 8 + k] ?? 0);
-      }
+      for (let id = 0; id < this.matrix.files; id++) if (this.matrix.holdsExactly(id, held.slot)) newest = Math.max(newest, mtimes[id] ?? 0);
       held.diffs.forEach((_id, copy) => {
         newest = Math.max(newest, copy.mtimeMs);
       });
@@ -380,25 +368,23 @@ export class Catalog {
   randomExact(mirrorId: number, random: () => number, accept: (file: RepoFile) => boolean = () => true): RepoFile | undefined {
     const held = this.held.get(mirrorId);
     if (held === undefined || held.count === held.diffs.size) return undefined;
-    const slots = Math.min(held.bits.length * 8, this.index.paths.length);
+    const files = this.matrix.files;
+    const usable = (id: number): RepoFile | undefined => {
+      if (!this.matrix.holdsExactly(id, held.slot) || this.index.paths[id] === undefined) return undefined;
+      const file = this.file(id);
+      return accept(file) ? file : undefined;
+    };
     // Mirrors hold most files: random probes find one fast; a sparse mirror falls back to a walk.
     for (let attempt = 0; attempt < 64; attempt++) {
-      const id = Math.floor(random() * slots);
-      if (hasBit(held.bits, id) && this.index.paths[id] !== undefined) {
-        const file = this.file(id);
-        if (accept(file)) return file;
-      }
+      const found = usable(Math.floor(random() * files));
+      if (found) return found;
     }
-    let found: RepoFile | undefined;
-    const start = Math.floor(random() * slots);
-    for (let n = 0; n < slots && found === undefined; n++) {
-      const id = (start + n) % slots;
-      if (hasBit(held.bits, id) && this.index.paths[id] !== undefined) {
-        const file = this.file(id);
-        if (accept(file)) found = file;
-      }
+    const start = Math.floor(random() * files);
+    for (let n = 0; n < files; n++) {
+      const found = usable((start + n) % files);
+      if (found) return found;
     }
-    return found;
+    return undefined;
   }
 
   /**
@@ -436,17 +422,39 @@ export class Catalog {
 
   private setMirror(mirror: Mirror): void {
     this.holdingTable = undefined;
+    this.mirrorGeneration = ++mirrorGenerations;
     const known = this.mirrors.has(mirror.id);
     this.mirrors.set(mirror.id, mirror);
-    if (known) this.mirrorList = this.mirrorList.map((m) => (m.id === mirror.id ? mirror : m));
-    else this.mirrorList = [...this.mirrorList, mirror].sort((a, b) => a.id - b.id);
+    if (known) {
+      this.mirrorList = this.mirrorList.map((m) => (m.id === mirror.id ? mirror : m));
+      const held = this.held.get(mirror.id);
+      if (held !== undefined) this.slotMirrors[held.slot] = mirror;
+    } else {
+      this.mirrorList = [...this.mirrorList, mirror].sort((a, b) => a.id - b.id);
+    }
   }
 
   private deleteMirror(id: number): void {
     this.holdingTable = undefined;
+    this.mirrorGeneration = ++mirrorGenerations;
     this.mirrors.delete(id);
     this.mirrorList = this.mirrorList.filter((m) => m.id !== id);
-    this.held.delete(id);
+    const held = this.held.get(id);
+    if (held !== undefined) {
+      this.matrix.clearColumn(held.slot);
+      this.slotMirrors[held.slot] = undefined;
+      this.held.delete(id);
+    }
+  }
+
+  /** The lowest free slot, widening the matrix when all are taken. */
+  private takeSlot(mirror: Mirror): number {
+    let slot = this.slotMirrors.indexOf(undefined);
+    if (slot < 0) slot = this.slotMirrors.length;
+    if (slot >= this.matrix.slots) this.matrix = this.matrix.widened(Math.max(slot + 1, this.matrix.slots * 2));
+    this.slotMirrors[slot] = mirror;
+    this.mirrorGeneration = ++mirrorGenerations;
+    return slot;
   }
 
   private enqueue(job: () => Promise<void>): Promise<void> {
@@ -476,6 +484,7 @@ export class Catalog {
     this.mirrors = new Map(mirrors.map((m) => [m.id, canonicalMirror(m)]));
     this.mirrorList = [...this.mirrors.values()].sort((a, b) => a.id - b.id);
     this.holdingTable = undefined;
+    this.mirrorGeneration = ++mirrorGenerations;
     await this.refreshFiles();
     this.lastError = undefined;
     this.loaded = true;
@@ -492,24 +501,45 @@ export class Catalog {
     if (isNew) await this.refreshHoldings(id);
   }
 
-  /** A new index moves holdings too (the store follows removed and changed files), so both are read again. */
+  /**
+   * A new index moves holdings too (the store follows removed and changed files), so both are read again, and
+   * slots are given anew in id order.
+   */
   private async refreshFiles(): Promise<void> {
     const [columns, links] = await Promise.all([this.store.readFileColumns(), this.store.listLinks()]);
     const index = new FileIndex(columns);
+    const mirrors = this.mirrorList;
+    const holdings: Holdings[] = [];
+    for (const mirror of mirrors) holdings.push(await this.store.getHoldings(mirror.id));
+    // Built aside and swapped together, so that a request never sees holdings of one index with files of another.
+    const matrix = new HoldingMatrix(index.paths.length, Math.max(8, mirrors.length));
     const held = new Map<number, Held>();
-    for (const mirror of this.mirrorList) held.set(mirror.id, toHeld(await this.store.getHoldings(mirror.id), index));
-    // Swapped together, so that a request never sees holdings of one index with the files of another.
+    const slotMirrors: (Mirror | undefined)[] = [];
+    mirrors.forEach((mirror, slot) => {
+      const h = holdings[slot]!;
+      matrix.setColumn(slot, h);
+      const diffs = diffCopies(h, index);
+      held.set(mirror.id, { slot, diffs, count: matrix.countExact(slot) + diffs.size, newest: -1 });
+      slotMirrors[slot] = mirror;
+    });
     this.index = index;
     this.records = new Map();
     this.links = new Map(links.map((l: RepoLink) => [l.path, l.target]));
+    this.matrix = matrix;
     this.held = held;
+    this.slotMirrors = slotMirrors;
+    this.mirrorGeneration = ++mirrorGenerations;
     this.holdingTable = undefined;
   }
 
   private async refreshHoldings(id: number): Promise<void> {
     const holdings = await this.store.getHoldings(id);
-    if (!this.mirrors.has(id)) return;
-    this.held.set(id, toHeld(holdings, this.index));
+    const mirror = this.mirrors.get(id);
+    if (mirror === undefined) return;
+    const slot = this.held.get(id)?.slot ?? this.takeSlot(mirror);
+    this.matrix.setColumn(slot, holdings);
+    const diffs = diffCopies(holdings, this.index);
+    this.held.set(id, { slot, diffs, count: this.matrix.countExact(slot) + diffs.size, newest: -1 });
     this.holdingTable = undefined;
   }
 }

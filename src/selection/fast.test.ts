@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ClientLocation } from '../geo/location.js';
 import type { HoldingTable } from '../mirrors/catalog.js';
+import { HoldingMatrix } from '../mirrors/holding-matrix.js';
 import { EXACT_COPY, type Mirror, type MirrorFile } from '../mirrors/mirror.js';
 import type { RepoFile } from '../repo/file.js';
 import { ProfileCache, buildProfile, selectForRedirect } from './fast.js';
@@ -91,8 +92,24 @@ const scenario = (seed: number): Scenario => {
     asn: pick(random, [0, 100, 200]),
   });
   if (!client.valid) Object.assign(client, { countryCode: '', continentCode: '', latitude: 0, longitude: 0 });
+  // Some free slots, as removals leave them.
+  const slotted: (Mirror | undefined)[] = [];
+  const slotDiffs: (Map<number, MirrorFile> | undefined)[] = [];
+  const matrix = new HoldingMatrix(64, count * 2);
+  mirrors.forEach((mirror, i) => {
+    if (random() < 0.1) slotted.push(undefined);
+    const slot = slotted.length;
+    slotted.push(mirror);
+    slotDiffs[slot] = diffs[i];
+    matrix.setColumn(slot, {
+      bits: bits[i]!,
+      diffIds: new Uint32Array([...diffs[i]!.keys()]),
+      diffSizes: new Float64Array(diffs[i]!.size),
+      diffMtimes: new Float64Array(diffs[i]!.size),
+    });
+  });
   return {
-    table: { mirrors, bits, diffs, generation: seed },
+    table: { mirrors: slotted, matrix, diffs: slotDiffs, generation: seed },
     file,
     id,
     client,
@@ -109,8 +126,9 @@ const scenario = (seed: number): Scenario => {
 const holdersOf = (s: Scenario): Candidate[] => {
   const out: Candidate[] = [];
   s.table.mirrors.forEach((mirror, slot) => {
-    if ((s.table.bits[slot]![s.id >>> 3]! & (1 << (s.id & 7))) !== 0) out.push({ mirror, copy: EXACT_COPY });
-    else {
+    if (mirror === undefined) return;
+    if (s.table.matrix.holdsExactly(s.id, slot)) out.push({ mirror, copy: EXACT_COPY });
+    else if (s.table.matrix.holdsDiffering(s.id, slot)) {
       const copy = s.table.diffs[slot]!.get(s.id);
       if (copy) out.push({ mirror, copy });
     }

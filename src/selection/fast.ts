@@ -51,7 +51,8 @@ export const buildProfile = (table: HoldingTable, client: ClientLocation, tls: T
   };
   const country = client.valid ? client.countryCode : '';
   for (let s = 0; s < n; s++) {
-    const m = table.mirrors[s]!;
+    const m = table.mirrors[s];
+    if (m === undefined) continue; // a free slot: never usable
     p.usable[s] = usableFor(m, client, tls) ? 1 : 0;
     p.freshness[s] = m.syncing || (maxMirrorLagMs > 0 && m.traceLagMs > maxMirrorLagMs) ? 1 : 0;
     p.distances[s] = client.valid ? distanceKm32(client.latitude, client.longitude, m.latitude, m.longitude) : 0;
@@ -132,28 +133,35 @@ export function selectForRedirect(
     accepted = new Int32Array(n * 2);
     scores = new Float64Array(n * 2);
   }
-  const byte = id >>> 3;
-  const bit = 1 << (id & 7);
+  const { matrix } = table;
+  if (id >= matrix.files) return [];
   let check: ReturnType<typeof fileCheck> | undefined;
   let k = 0;
-  for (let s = 0; s < n; s++) {
-    if (profile.usable[s] === 0) continue;
-    const bits = table.bits[s]!;
-    if (byte < bits.length && (bits[byte]! & bit) !== 0) {
-      if (profile.freshness[s] === 0) {
-        accepted[k++] = s;
+  // One row of the matrix: the slots holding the file, exactly or not.
+  const row = id * matrix.stride;
+  for (let b = 0; b < matrix.stride; b++) {
+    const exact = matrix.exact[row + b]!;
+    const any = exact | matrix.differs[row + b]!;
+    if (any === 0) continue;
+    for (let bit = 0; bit < 8; bit++) {
+      const mask = 1 << bit;
+      if ((any & mask) === 0) continue;
+      const s = b * 8 + bit;
+      if (s >= n || profile.usable[s] === 0) continue;
+      if ((exact & mask) !== 0) {
+        if (profile.freshness[s] === 0) {
+          accepted[k++] = s;
+          continue;
+        }
+        check ??= fileCheck(file, options.allowOutdatedFiles, options.fixTimezoneOffsets, options.maxMirrorLagMs ?? 0);
+        if (filterReason(table.mirrors[s]!, EXACT_COPY, client, tls, check) === '') accepted[k++] = s;
         continue;
       }
+      const copy = table.diffs[s]?.get(id);
+      if (copy === undefined) continue;
       check ??= fileCheck(file, options.allowOutdatedFiles, options.fixTimezoneOffsets, options.maxMirrorLagMs ?? 0);
-      if (filterReason(table.mirrors[s]!, EXACT_COPY, client, tls, check) === '') accepted[k++] = s;
-      continue;
+      if (filterReason(table.mirrors[s]!, copy, client, tls, check) === '') accepted[k++] = s;
     }
-    const diffs = table.diffs[s]!;
-    if (diffs.size === 0) continue;
-    const copy = diffs.get(id);
-    if (copy === undefined) continue;
-    check ??= fileCheck(file, options.allowOutdatedFiles, options.fixTimezoneOffsets, options.maxMirrorLagMs ?? 0);
-    if (filterReason(table.mirrors[s]!, copy, client, tls, check) === '') accepted[k++] = s;
   }
   const choices = client.valid ? ranked(table, profile, k, client, options, limit) : shuffled(table, profile, k, options.random);
   return choices.length > limit ? choices.slice(0, limit) : choices;

@@ -1,0 +1,81 @@
+// Which mirror holds which file, as a bit matrix with one row per file id and one column per mirror slot.
+// A request reads one row: a few contiguous bytes, where a bitset per mirror would touch one cache line per
+// mirror (hundreds of memory stalls per request at hundreds of mirrors).
+import type { Holdings } from '../store/store.js';
+
+export class HoldingMatrix {
+  /** Bytes per row. */
+  readonly stride: number;
+  /** Bit set: the mirror in that slot holds the file exactly as indexed. */
+  readonly exact: Uint8Array;
+  /** Bit set: the mirror in that slot holds a differing copy (see its differing copies for the values). */
+  readonly differs: Uint8Array;
+
+  constructor(
+    /** Rows: file ids 0..files-1. */
+    readonly files: number,
+    slots: number,
+  ) {
+    this.stride = Math.max(1, Math.ceil(slots / 8));
+    this.exact = new Uint8Array(files * this.stride);
+    this.differs = new Uint8Array(files * this.stride);
+  }
+
+  get slots(): number {
+    return this.stride * 8;
+  }
+
+  holdsExactly(id: number, slot: number): boolean {
+    return id < this.files && (this.exact[id * this.stride + (slot >>> 3)]! & (1 << (slot & 7))) !== 0;
+  }
+
+  holdsDiffering(id: number, slot: number): boolean {
+    return id < this.files && (this.differs[id * this.stride + (slot >>> 3)]! & (1 << (slot & 7))) !== 0;
+  }
+
+  /** Replaces column `slot` with `holdings` (ids beyond the rows are ignored: the index they belong to is not loaded yet). */
+  setColumn(slot: number, holdings: Holdings): void {
+    this.clearColumn(slot);
+    const byte = slot >>> 3;
+    const bit = 1 << (slot & 7);
+    const { bits } = holdings;
+    const limit = Math.min(bits.length, Math.ceil(this.files / 8));
+    for (let i = 0; i < limit; i++) {
+      const b = bits[i]!;
+      if (b === 0) continue;
+      for (let k = 0; k < 8; k++) {
+        const id = i * 8 + k;
+        if ((b & (1 << k)) !== 0 && id < this.files) this.exact[id * this.stride + byte]! |= bit;
+      }
+    }
+    for (const id of holdings.diffIds) if (id < this.files) this.differs[id * this.stride + byte]! |= bit;
+  }
+
+  clearColumn(slot: number): void {
+    const byte = slot >>> 3;
+    const mask = ~(1 << (slot & 7)) & 0xff;
+    for (let at = byte; at < this.exact.length; at += this.stride) {
+      this.exact[at]! &= mask;
+      this.differs[at]! &= mask;
+    }
+  }
+
+  /** Files held exactly in column `slot`. */
+  countExact(slot: number): number {
+    const byte = slot >>> 3;
+    const bit = 1 << (slot & 7);
+    let n = 0;
+    for (let at = byte; at < this.exact.length; at += this.stride) if ((this.exact[at]! & bit) !== 0) n++;
+    return n;
+  }
+
+  /** A copy with room for `slots` columns (same rows), keeping every bit. */
+  widened(slots: number): HoldingMatrix {
+    const next = new HoldingMatrix(this.files, slots);
+    for (let id = 0; id < this.files; id++) {
+      next.exact.set(this.exact.subarray(id * this.stride, (id + 1) * this.stride), id * next.stride);
+      next.differs.set(this.differs.subarray(id * this.stride, (id + 1) * this.stride), id * next.stride);
+    }
+    return next;
+  }
+}
