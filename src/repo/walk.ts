@@ -29,13 +29,13 @@ export interface RepositoryWalk {
 /** Enough parallel stat calls to keep libuv's thread pool busy without queueing a whole huge directory at once. */
 const statBatch = 256;
 
-const errorCode = (error: unknown): string =>
+export const errorCode = (error: unknown): string =>
   error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : String(error);
 
-const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+export const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
 /** Opens the root, failing with a RepositoryError that names it: an empty index would wipe the stored one. */
-const openRoot = async (root: string): Promise<string> => {
+export const openRoot = async (root: string): Promise<string> => {
   let real: string;
   let info: Stats;
   try {
@@ -51,21 +51,15 @@ const openRoot = async (root: string): Promise<string> => {
   return real;
 };
 
-export const walkRepository = async (root: string): Promise<RepositoryWalk> => {
-  const realRoot = await openRoot(root);
-  const files: WalkedFile[] = [];
-  const links: RepoLink[] = [];
-  const skipped: string[] = [];
-
+/**
+ * Records the symlink at repository path `path` (file `absolute`) in `links`: its target as a repository path, or
+ * null when it leads outside; a broken link goes to `skipped`.
+ */
+export const linkRecorder = (realRoot: string, links: RepoLink[], skipped: string[]) => {
   const isInside = (real: string): boolean =>
     real === realRoot || real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep);
   const repoPath = (real: string): string => '/' + relative(realRoot, real).split(sep).join('/');
-
-  const addFile = (path: string, info: Stats): void => {
-    files.push({ path, size: info.size, mtimeMs: info.mtimeMs });
-  };
-
-  const addLink = async (path: string, absolute: string): Promise<void> => {
+  return async (path: string, absolute: string): Promise<void> => {
     let real: string;
     try {
       real = await realpath(absolute);
@@ -81,6 +75,20 @@ export const walkRepository = async (root: string): Promise<RepositoryWalk> => {
     // A link to a socket, fifo or device is as unservable as the thing itself.
     if (info.isFile() || info.isDirectory()) links.push({ path, target: repoPath(real) });
   };
+};
+
+/** The walk in JavaScript (fs.promises); findWalk is several times faster where GNU find exists. */
+export const walkRepository = async (root: string): Promise<RepositoryWalk> => {
+  const realRoot = await openRoot(root);
+  const files: WalkedFile[] = [];
+  const links: RepoLink[] = [];
+  const skipped: string[] = [];
+
+  const addFile = (path: string, info: Stats): void => {
+    files.push({ path, size: info.size, mtimeMs: info.mtimeMs });
+  };
+
+  const addLink = linkRecorder(realRoot, links, skipped);
 
   /** Returns the subdirectory to descend into, if the entry is one. */
   const visit = async (entry: Dirent, absolute: string, path: string): Promise<string | undefined> => {
