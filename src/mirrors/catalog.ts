@@ -6,6 +6,7 @@
 import { canonicalMirror, EXACT_COPY } from './mirror.js';
 import type { Mirror, MirrorFile } from './mirror.js';
 import type { RepoFile } from '../repo/file.js';
+import { popcount } from '../store/holdings.js';
 import { HoldingMatrix } from './holding-matrix.js';
 import type { FileColumns, Holdings, RepoLink, Store, StoreEvent } from '../store/store.js';
 
@@ -100,7 +101,12 @@ class FileIndex {
     this.mtimes = new Float64Array(slots);
     this.digests = { sha1: new Uint8Array(0), sha256: new Uint8Array(0), md5: new Uint8Array(0) };
     if (!columns) return;
-    for (const [name, width] of HASHES) if (columns[name].length > 0) this.digests[name] = new Uint8Array(slots * width);
+    // Rows in id order without holes (the usual case): the columns' digest slabs are used as they are, not copied.
+    let dense = slots === n;
+    for (let i = 0; i < n && dense; i++) dense = columns.ids[i] === i;
+    for (const [name, width] of HASHES) {
+      if (columns[name].length > 0) this.digests[name] = dense ? columns[name] : new Uint8Array(slots * width);
+    }
     for (let i = 0; i < n; i++) {
       const id = columns.ids[i]!;
       const path = columns.paths[i]!;
@@ -108,6 +114,7 @@ class FileIndex {
       this.paths[id] = path;
       this.sizes[id] = columns.sizes[i]!;
       this.mtimes[id] = columns.mtimes[i]!;
+      if (dense) continue;
       for (const [name, width] of HASHES) {
         const from = columns[name];
         if (from.length > 0) this.digests[name].set(from.subarray(i * width, i * width + width), id * width);
@@ -517,9 +524,9 @@ export class Catalog {
     const slotMirrors: (Mirror | undefined)[] = [];
     mirrors.forEach((mirror, slot) => {
       const h = holdings[slot]!;
-      matrix.setColumn(slot, h);
+      matrix.setColumn(slot, h, true);
       const diffs = diffCopies(h, index);
-      held.set(mirror.id, { slot, diffs, count: matrix.countExact(slot) + diffs.size, newest: -1 });
+        held.set(mirror.id, { slot, diffs, count: popcount(h.bits) + diffs.size, newest: -1 });
       slotMirrors[slot] = mirror;
     });
     this.index = index;
@@ -539,7 +546,7 @@ export class Catalog {
     const slot = this.held.get(id)?.slot ?? this.takeSlot(mirror);
     this.matrix.setColumn(slot, holdings);
     const diffs = diffCopies(holdings, this.index);
-    this.held.set(id, { slot, diffs, count: this.matrix.countExact(slot) + diffs.size, newest: -1 });
+    this.held.set(id, { slot, diffs, count: popcount(holdings.bits) + diffs.size, newest: -1 });
     this.holdingTable = undefined;
   }
 }

@@ -267,13 +267,14 @@ class SqliteStore implements Store {
         paths: new Array<string>(n),
         sizes: new Float64Array(n),
         mtimes: new Float64Array(n),
-        sha1: Buffer.alloc(n * 20),
-        sha256: Buffer.alloc(n * 32),
-        md5: Buffer.alloc(n * 16),
+        sha1: new Uint8Array(0),
+        sha256: new Uint8Array(0),
+        md5: new Uint8Array(0),
       };
-      const slabs = [out.sha1 as Buffer, out.sha256 as Buffer, out.md5 as Buffer];
+      // A digest slab is made only once a row has that hash: unused ones would be tens of MB at a million files.
+      const names = ['sha1', 'sha256', 'md5'] as const;
       const widths = [20, 32, 16];
-      const used = [false, false, false];
+      const slabs: (Buffer | undefined)[] = [undefined, undefined, undefined];
       let i = 0;
       for (const row of sql.fileColumns.iterate()) {
         if (i === n) break; // a writer on another connection cannot add rows inside this read, but stay in bounds
@@ -283,16 +284,15 @@ class SqliteStore implements Store {
         out.mtimes[i] = row[3];
         for (let h = 0; h < 3; h++) {
           const hex = row[4 + h] as string;
-          if (hex.length === widths[h]! * 2) {
-            slabs[h]!.write(hex, i * widths[h]!, 'hex');
-            used[h] = true;
-          }
+          if (hex.length !== widths[h]! * 2) continue;
+          const slab = (slabs[h] ??= Buffer.alloc(n * widths[h]!));
+          slab.write(hex, i * widths[h]!, 'hex');
         }
         i++;
       }
-      if (!used[0]) out.sha1 = new Uint8Array(0);
-      if (!used[1]) out.sha256 = new Uint8Array(0);
-      if (!used[2]) out.md5 = new Uint8Array(0);
+      names.forEach((name, h) => {
+        if (slabs[h] !== undefined) out[name] = slabs[h];
+      });
       return out;
     });
   }
