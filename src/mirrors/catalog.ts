@@ -8,6 +8,7 @@ import type { Mirror, MirrorFile } from './mirror.js';
 import type { RepoFile } from '../repo/file.js';
 import { popcount } from '../store/holdings.js';
 import { HoldingMatrix } from './holding-matrix.js';
+import { PathTable } from './path-table.js';
 import type { FileColumns, Holdings, RepoLink, Store, StoreEvent } from '../store/store.js';
 
 export type Resolution = { kind: 'file'; path: string; id: number } | { kind: 'forbidden' } | { kind: 'missing' };
@@ -45,7 +46,7 @@ class DiffCopies implements DiffLookup {
     private readonly ids: Uint32Array,
     private readonly sizes: Float64Array,
     private readonly mtimes: Float64Array,
-    private readonly paths: readonly (string | undefined)[],
+    private readonly paths: PathTable,
   ) {}
 
   get size(): number {
@@ -58,7 +59,7 @@ class DiffCopies implements DiffLookup {
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const at = this.ids[mid]!;
-      if (at === id) return { path: this.paths[id] ?? '', size: this.sizes[mid]!, mtimeMs: this.mtimes[mid]! };
+      if (at === id) return { path: this.paths.path(id) ?? '', size: this.sizes[mid]!, mtimeMs: this.mtimes[mid]! };
       if (at < id) lo = mid + 1;
       else hi = mid - 1;
     }
@@ -68,7 +69,7 @@ class DiffCopies implements DiffLookup {
   forEach(each: (id: number, copy: MirrorFile) => boolean | void): void {
     for (let i = 0; i < this.ids.length; i++) {
       const id = this.ids[i]!;
-      if (each(id, { path: this.paths[id] ?? '', size: this.sizes[i]!, mtimeMs: this.mtimes[i]! }) === false) return;
+      if (each(id, { path: this.paths.path(id) ?? '', size: this.sizes[i]!, mtimeMs: this.mtimes[i]! }) === false) return;
     }
   }
 }
@@ -85,8 +86,7 @@ const HASHES = [
 
 /** The repository index in columns by file id. Replaced whole, never edited, so a request sees one version. */
 class FileIndex {
-  readonly byPath = new Map<string, number>();
-  readonly paths: (string | undefined)[];
+  readonly paths: PathTable;
   readonly sizes: Float64Array;
   readonly mtimes: Float64Array;
   /** Digests by id, `width` bytes each; empty when no file has that hash. */
@@ -96,7 +96,7 @@ class FileIndex {
     const n = columns?.ids.length ?? 0;
     let slots = 0;
     for (let i = 0; i < n; i++) slots = Math.max(slots, columns!.ids[i]! + 1);
-    this.paths = new Array<string | undefined>(slots);
+    this.paths = new PathTable(columns?.paths ?? [], columns?.ids ?? [], slots);
     this.sizes = new Float64Array(slots);
     this.mtimes = new Float64Array(slots);
     this.digests = { sha1: new Uint8Array(0), sha256: new Uint8Array(0), md5: new Uint8Array(0) };
@@ -109,9 +109,6 @@ class FileIndex {
     }
     for (let i = 0; i < n; i++) {
       const id = columns.ids[i]!;
-      const path = columns.paths[i]!;
-      this.byPath.set(path, id);
-      this.paths[id] = path;
       this.sizes[id] = columns.sizes[i]!;
       this.mtimes[id] = columns.mtimes[i]!;
       if (dense) continue;
@@ -122,8 +119,14 @@ class FileIndex {
     }
   }
 
+  /** The id of `path`, undefined when not indexed. */
+  id(path: string): number | undefined {
+    const id = this.paths.get(path);
+    return id < 0 ? undefined : id;
+  }
+
   get size(): number {
-    return this.byPath.size;
+    return this.paths.size;
   }
 
   hex(name: 'sha1' | 'sha256' | 'md5', width: number, id: number): string {
@@ -149,9 +152,9 @@ interface Held {
 const diffCopies = (h: Holdings, index: FileIndex): DiffCopies => {
   let { diffIds: ids, diffSizes: sizes, diffMtimes: mtimes } = h;
   let keep = 0;
-  for (let i = 0; i < ids.length; i++) if (index.paths[ids[i]!] !== undefined) keep++;
+  for (let i = 0; i < ids.length; i++) if (index.paths.has(ids[i]!)) keep++;
   if (keep < ids.length) {
-    const kept = [...ids.keys()].filter((i) => index.paths[h.diffIds[i]!] !== undefined);
+    const kept = [...ids.keys()].filter((i) => index.paths.has(h.diffIds[i]!));
     ids = Uint32Array.from(kept, (i) => h.diffIds[i]!);
     sizes = Float64Array.from(kept, (i) => h.diffSizes[i]!);
     mtimes = Float64Array.from(kept, (i) => h.diffMtimes[i]!);
@@ -269,18 +272,18 @@ export class Catalog {
 
   /** The indexed file at `path` (no symlink followed). */
   fileByPath(path: string): RepoFile | undefined {
-    const id = this.index.byPath.get(path);
+    const id = this.index.id(path);
     return id === undefined ? undefined : this.file(id);
   }
 
   /** Size and mtime of the indexed file at `path`, without building its record (scans look up a million). */
   stat(path: string): { size: number; mtimeMs: number } | undefined {
-    const id = this.index.byPath.get(path);
+    const id = this.index.id(path);
     return id === undefined ? undefined : { size: this.index.sizes[id]!, mtimeMs: this.index.mtimes[id]! };
   }
 
   hasFile(path: string): boolean {
-    return this.index.byPath.has(path);
+    return this.index.id(path) !== undefined;
   }
 
   /** The record of an indexed file id (as `resolve` gives). */
@@ -289,7 +292,7 @@ export class Catalog {
     if (record !== undefined) return record;
     const index = this.index;
     record = {
-      path: index.paths[id] ?? '',
+      path: index.paths.path(id) ?? '',
       size: index.sizes[id] ?? 0,
       mtimeMs: index.mtimes[id] ?? 0,
       sha1: index.hex('sha1', 20, id),
@@ -336,7 +339,7 @@ export class Catalog {
 
   /** What mirror `mirrorId`'s last scan saw of the file at `path`, with real values for an exact copy. */
   copyOf(mirrorId: number, path: string): MirrorFile | undefined {
-    const id = this.index.byPath.get(path);
+    const id = this.index.id(path);
     const held = this.held.get(mirrorId);
     if (id === undefined || held === undefined) return undefined;
     if (this.matrix.holdsExactly(id, held.slot)) return { path, size: this.index.sizes[id]!, mtimeMs: this.index.mtimes[id]! };
@@ -348,7 +351,7 @@ export class Catalog {
     const held = this.held.get(mirrorId);
     if (held === undefined) return;
     for (let id = 0; id < this.matrix.files; id++) {
-      if (!this.matrix.holdsExactly(id, held.slot) || this.index.paths[id] === undefined) continue;
+      if (!this.matrix.holdsExactly(id, held.slot) || !this.index.paths.has(id)) continue;
       const file = this.file(id);
       if (each(file, { path: file.path, size: file.size, mtimeMs: file.mtimeMs }) === false) return;
     }
@@ -377,7 +380,7 @@ export class Catalog {
     if (held === undefined || held.count === held.diffs.size) return undefined;
     const files = this.matrix.files;
     const usable = (id: number): RepoFile | undefined => {
-      if (!this.matrix.holdsExactly(id, held.slot) || this.index.paths[id] === undefined) return undefined;
+      if (!this.matrix.holdsExactly(id, held.slot) || !this.index.paths.has(id)) return undefined;
       const file = this.file(id);
       return accept(file) ? file : undefined;
     };
@@ -401,7 +404,7 @@ export class Catalog {
   resolve(path: string): Resolution {
     let current = path;
     for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
-      const id = this.index.byPath.get(current);
+      const id = this.index.id(current);
       if (id !== undefined) return { kind: 'file', path: current, id };
       if (this.links.size === 0) return { kind: 'missing' };
       const next = this.followLink(current);
@@ -519,7 +522,7 @@ export class Catalog {
     const holdings: Holdings[] = [];
     for (const mirror of mirrors) holdings.push(await this.store.getHoldings(mirror.id));
     // Built aside and swapped together, so that a request never sees holdings of one index with files of another.
-    const matrix = new HoldingMatrix(index.paths.length, Math.max(8, mirrors.length));
+    const matrix = new HoldingMatrix(index.paths.slots, Math.max(8, mirrors.length));
     const held = new Map<number, Held>();
     const slotMirrors: (Mirror | undefined)[] = [];
     mirrors.forEach((mirror, slot) => {

@@ -33,9 +33,12 @@ export class HoldingMatrix {
     return id < this.files && (this.differs[id * this.stride + (slot >>> 3)]! & (1 << (slot & 7))) !== 0;
   }
 
-  /** Replaces column `slot` with `holdings` (ids beyond the rows are ignored: the index they belong to is not loaded yet). */
-  setColumn(slot: number, holdings: Holdings): void {
-    this.clearColumn(slot);
+  /**
+   * Replaces column `slot` with `holdings` (ids beyond the rows are ignored: the index they belong to is not loaded
+   * yet). `empty`: the column is known to be clear already (a matrix being filled), which skips a pass over every row.
+   */
+  setColumn(slot: number, holdings: Holdings, empty = false): void {
+    if (!empty) this.clearColumn(slot);
     const byte = slot >>> 3;
     const bit = 1 << (slot & 7);
     const { bits } = holdings;
