@@ -30,7 +30,7 @@ const USAGE = `usage: npm run bench -- [options]
   --files N --mirrors N               the base dataset (default 10000 × 40)
   --large             also the large dataset (default 1000000 × 300; slow: generation, start, rescan, ingest)
   --large-files N --large-mirrors N   its shape
-  --skip-small        measure only the large dataset (with --large)
+  --skip-small        measure only the large dataset (with --large; the profile is then of it)
   --no-profile        skip the CPU-profiled run of the daemon
   --data DIR          where datasets are generated and kept (default $TMPDIR/signpost-bench)
   --fresh             regenerate datasets even when a matching one is kept
@@ -529,6 +529,8 @@ const main = async (): Promise<number> => {
     const largeScripts = writeScripts(join(work, 'large'), largeMix);
     large = await runPhase(o, shape(o.largeFiles, o.largeMirrors), largeSet, largeMix, clients, largeScripts, stub.base, { json: true, operations: true });
     phases.push(large);
+    // With --skip-small the profile is of the large dataset.
+    if (o.profile && o.skipSmall) profile = await profileRun(o, largeSet.dataset, largeScripts, stub.base);
   }
 
   const targets = evaluate(ceilings[0]!, small, large);

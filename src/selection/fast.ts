@@ -31,6 +31,10 @@ export interface ClientProfile {
   /** Mirror Score / 100, in the expression Mirrorbits uses. */
   weight: Float64Array;
   urls: string[];
+  /** Per byte of a matrix row: slots usable with no file check for an exact copy (usable, not freshness-sensitive). */
+  fastMask: Uint8Array;
+  /** Per byte of a matrix row: usable slots. */
+  usableMask: Uint8Array;
 }
 
 /** Pass-fail of the file-independent checks: filterReason on a copy that always passes the file checks. */
@@ -48,6 +52,8 @@ export const buildProfile = (table: HoldingTable, client: ClientLocation, tls: T
     bonus: new Uint8Array(n),
     weight: new Float64Array(n),
     urls: new Array<string>(n),
+    fastMask: new Uint8Array(table.matrix.stride),
+    usableMask: new Uint8Array(table.matrix.stride),
   };
   const country = client.valid ? client.countryCode : '';
   for (let s = 0; s < n; s++) {
@@ -55,6 +61,10 @@ export const buildProfile = (table: HoldingTable, client: ClientLocation, tls: T
     if (m === undefined) continue; // a free slot: never usable
     p.usable[s] = usableFor(m, client, tls) ? 1 : 0;
     p.freshness[s] = m.syncing || (maxMirrorLagMs > 0 && m.traceLagMs > maxMirrorLagMs) ? 1 : 0;
+    if (p.usable[s] === 1 && s < table.matrix.slots) {
+      p.usableMask[s >>> 3]! |= 1 << (s & 7);
+      if (p.freshness[s] === 0) p.fastMask[s >>> 3]! |= 1 << (s & 7);
+    }
     p.distances[s] = client.valid ? distanceKm32(client.latitude, client.longitude, m.latitude, m.longitude) : 0;
     const codes = m.countryCodes;
     let bonus = 0;
@@ -137,30 +147,28 @@ export function selectForRedirect(
   if (id >= matrix.files) return [];
   let check: ReturnType<typeof fileCheck> | undefined;
   let k = 0;
-  // One row of the matrix: the slots holding the file, exactly or not.
+  // One row of the matrix, a byte (8 slots) at a time: exact copies of usable, fresh mirrors are accepted by a mask;
+  // the rest (differing copies, mirrors mid-sync or lagging) go through the full filter. Accepted slots are emitted in
+  // slot order, as selectMirrors sees its candidates.
   const row = id * matrix.stride;
   for (let b = 0; b < matrix.stride; b++) {
     const exact = matrix.exact[row + b]!;
-    const any = exact | matrix.differs[row + b]!;
-    if (any === 0) continue;
-    for (let bit = 0; bit < 8; bit++) {
-      const mask = 1 << bit;
-      if ((any & mask) === 0) continue;
-      const s = b * 8 + bit;
-      if (s >= n || profile.usable[s] === 0) continue;
-      if ((exact & mask) !== 0) {
-        if (profile.freshness[s] === 0) {
-          accepted[k++] = s;
-          continue;
-        }
-        check ??= fileCheck(file, options.allowOutdatedFiles, options.fixTimezoneOffsets, options.maxMirrorLagMs ?? 0);
-        if (filterReason(table.mirrors[s]!, EXACT_COPY, client, tls, check) === '') accepted[k++] = s;
-        continue;
-      }
-      const copy = table.diffs[s]?.get(id);
+    const differs = matrix.differs[row + b]!;
+    let take = exact & profile.fastMask[b]!;
+    let slow = ((exact | differs) & profile.usableMask[b]!) & ~take;
+    while (slow !== 0) {
+      const mask = slow & -slow;
+      slow ^= mask;
+      const s = b * 8 + (31 - Math.clz32(mask));
+      const copy = (exact & mask) !== 0 ? EXACT_COPY : table.diffs[s]?.get(id);
       if (copy === undefined) continue;
       check ??= fileCheck(file, options.allowOutdatedFiles, options.fixTimezoneOffsets, options.maxMirrorLagMs ?? 0);
-      if (filterReason(table.mirrors[s]!, copy, client, tls, check) === '') accepted[k++] = s;
+      if (filterReason(table.mirrors[s]!, copy, client, tls, check) === '') take |= mask;
+    }
+    while (take !== 0) {
+      const mask = take & -take;
+      take ^= mask;
+      accepted[k++] = b * 8 + (31 - Math.clz32(mask));
     }
   }
   const choices = client.valid ? ranked(table, profile, k, client, options, limit) : shuffled(table, profile, k, options.random);
@@ -273,11 +281,10 @@ function ranked(
     return choices;
   }
 
-  const order = new Array<number>(k);
-  for (let i = 0; i < k; i++) order[i] = i;
-  scoreOrder(mirrorsScratch, scoresScratch, order);
-  // Every accepted mirror in score order, of which only the first `limit` are made into choices.
+  // Every accepted mirror in score order, of which only the first `limit` are made into choices: when that is a
+  // few of hundreds, they are picked by insertion rather than by sorting them all.
   const made = Math.min(k, limit);
+  const order = made * 4 < k ? topPositions(k, made) : scoreOrder(mirrorsScratch, scoresScratch, [...Array(k).keys()]);
   const choices = new Array<Choice>(made);
   for (let p = 0; p < made; p++) {
     const i = order[p]!;
@@ -287,4 +294,28 @@ function ranked(
     choices[p] = choiceAt(table, profile, accepted[i]!, scores[i]!, share);
   }
   return choices;
+}
+
+/** scoreOrder's order: score descending, then name, then id. */
+const before = (i: number, j: number): boolean => {
+  if (scoresScratch[i] !== scoresScratch[j]) return scoresScratch[i]! > scoresScratch[j]!;
+  const a = mirrorsScratch[i]!;
+  const b = mirrorsScratch[j]!;
+  if (a.name !== b.name) return a.name < b.name;
+  return a.id < b.id;
+};
+
+/** The first `count` of positions 0..k-1 in scoreOrder's order, by insertion into a short sorted list. */
+function topPositions(k: number, count: number): number[] {
+  const top: number[] = [];
+  for (let i = 0; i < k; i++) {
+    if (top.length === count && !before(i, top[count - 1]!)) continue;
+    let at = top.length === count ? count - 1 : top.length;
+    while (at > 0 && before(i, top[at - 1]!)) {
+      top[at] = top[at - 1]!;
+      at--;
+    }
+    top[at] = i;
+  }
+  return top;
 }
