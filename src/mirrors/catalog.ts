@@ -270,10 +270,14 @@ export class Catalog {
     return this.held.get(id)?.count ?? 0;
   }
 
-  /** The indexed file at `path` (no symlink followed). */
-  fileByPath(path: string): RepoFile | undefined {
+  /**
+   * The indexed file at `path` (no symlink followed). `cache: false` for walks over the whole index (a rescan),
+   * which would only push the request path's hot records out of the cache.
+   */
+  fileByPath(path: string, cache = true): RepoFile | undefined {
     const id = this.index.id(path);
-    return id === undefined ? undefined : this.file(id);
+    if (id === undefined) return undefined;
+    return cache ? this.file(id) : this.record(id);
   }
 
   /** Size and mtime of the indexed file at `path`, without building its record (scans look up a million). */
@@ -290,15 +294,7 @@ export class Catalog {
   file(id: number): RepoFile {
     let record = this.records.get(id);
     if (record !== undefined) return record;
-    const index = this.index;
-    record = {
-      path: index.paths.path(id) ?? '',
-      size: index.sizes[id] ?? 0,
-      mtimeMs: index.mtimes[id] ?? 0,
-      sha1: index.hex('sha1', 20, id),
-      sha256: index.hex('sha256', 32, id),
-      md5: index.hex('md5', 16, id),
-    };
+    record = this.record(id);
     if (this.records.size >= RECORD_CACHE) this.records.clear();
     this.records.set(id, record);
     return record;
@@ -311,6 +307,18 @@ export class Catalog {
     for (const held of this.held.values()) diffs[held.slot] = held.diffs;
     this.holdingTable = { mirrors: this.slotMirrors, matrix: this.matrix, diffs, generation: this.mirrorGeneration };
     return this.holdingTable;
+  }
+
+  private record(id: number): RepoFile {
+    const index = this.index;
+    return {
+      path: index.paths.path(id) ?? '',
+      size: index.sizes[id] ?? 0,
+      mtimeMs: index.mtimes[id] ?? 0,
+      sha1: index.hex('sha1', 20, id),
+      sha256: index.hex('sha256', 32, id),
+      md5: index.hex('md5', 16, id),
+    };
   }
 
   /** The mirrors whose last scan listed file `id`, in slot order. */

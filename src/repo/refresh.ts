@@ -45,7 +45,7 @@ export class RepositoryRefresher {
   private async run(rehash: boolean): Promise<RefreshSummary> {
     const started = Date.now();
     const { root, hashes } = this.settings();
-    const previous = { get: (path: string): RepoFile | undefined => this.catalog.fileByPath(path) };
+    const previous = { get: (path: string): RepoFile | undefined => this.catalog.fileByPath(path, false) };
     this.pool ??= new HashPool(2);
     const result = await indexRepository({ root, hashes, previous, rehash, pool: this.pool });
     const counts = await this.store.replaceFiles(result.files, result.links);
