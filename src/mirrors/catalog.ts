@@ -129,6 +129,14 @@ class FileIndex {
     return this.paths.size;
   }
 
+  hasDigest(name: 'sha1' | 'sha256' | 'md5', id: number): boolean {
+    const slab = this.digests[name];
+    const width = name === 'sha1' ? 20 : name === 'sha256' ? 32 : 16;
+    if (slab.length < (id + 1) * width) return false;
+    for (let i = id * width; i < (id + 1) * width; i++) if (slab[i] !== 0) return true;
+    return false;
+  }
+
   hex(name: 'sha1' | 'sha256' | 'md5', width: number, id: number): string {
     const slab = this.digests[name];
     if (slab.length === 0) return '';
@@ -284,6 +292,22 @@ export class Catalog {
   stat(path: string): { size: number; mtimeMs: number } | undefined {
     const id = this.index.id(path);
     return id === undefined ? undefined : { size: this.index.sizes[id]!, mtimeMs: this.index.mtimes[id]! };
+  }
+
+  /** The index as a rescan compares with it (see KnownIndex in repo/indexer.ts). */
+  knownIndex(): {
+    slots: number;
+    idOf(path: string): number | undefined;
+    pathOf(id: number): string | undefined;
+    unchanged(id: number, size: number, mtimeMs: number, algos: readonly ('sha1' | 'sha256' | 'md5')[]): boolean;
+  } {
+    const index = this.index;
+    return {
+      slots: index.paths.slots,
+      idOf: (path) => index.id(path),
+      pathOf: (id) => index.paths.path(id),
+      unchanged: (id, size, mtimeMs, algos) => index.sizes[id] === size && index.mtimes[id] === mtimeMs && algos.every((name) => index.hasDigest(name, id)),
+    };
   }
 
   hasFile(path: string): boolean {

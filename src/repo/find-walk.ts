@@ -42,8 +42,11 @@ const mtimeMs = (buf: Buffer, start: number, end: number): number => {
   return sec * 1000 + nsec / 1e6;
 };
 
-/** Walks `root` with GNU find; undefined when find cannot be used (then the caller walks in JavaScript). */
-export const findWalk = async (root: string): Promise<RepositoryWalk | undefined> => {
+/**
+ * Walks `root` with GNU find; undefined when find cannot be used (then the caller walks in JavaScript). With
+ * `onFile`, files are handed over as they come and not kept (`files` is then empty).
+ */
+export const findWalk = async (root: string, onFile?: (file: WalkedFile) => void): Promise<RepositoryWalk | undefined> => {
   const realRoot = await openRoot(root);
   const files: WalkedFile[] = [];
   const linkPaths: string[] = [];
@@ -75,7 +78,11 @@ export const findWalk = async (root: string): Promise<RepositoryWalk | undefined
       const timeEnd = buf.indexOf(SPACE, sizeEnd + 1);
       if (sizeEnd < 0 || timeEnd < 0 || timeEnd >= end) continue;
       const path = buf.toString('utf8', timeEnd + 1, end);
-      if (type === 0x66) files.push({ path, size: digits(buf, start + 2, sizeEnd), mtimeMs: mtimeMs(buf, sizeEnd + 1, timeEnd) });
+      if (type === 0x66) {
+        const file = { path, size: digits(buf, start + 2, sizeEnd), mtimeMs: mtimeMs(buf, sizeEnd + 1, timeEnd) };
+        if (onFile) onFile(file);
+        else files.push(file);
+      }
       else if (type === 0x6c) linkPaths.push(path);
       // Directories are walked by find; sockets, fifos and devices cannot be served.
     }
@@ -111,3 +118,12 @@ export const findWalk = async (root: string): Promise<RepositoryWalk | undefined
 
 /** The fastest walk available. */
 export const walkFast = async (root: string): Promise<RepositoryWalk> => (await findWalk(root)) ?? walkRepository(root);
+
+/** The fastest walk available, handing each file to `onFile` (in no particular order) rather than keeping it. */
+export const walkFastEach = async (root: string, onFile: (file: WalkedFile) => void): Promise<RepositoryWalk> => {
+  const viaFind = await findWalk(root, onFile);
+  if (viaFind) return viaFind;
+  const walk = await walkRepository(root);
+  for (const file of walk.files) onFile(file);
+  return { ...walk, files: [] };
+};

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { tempDir } from '../../test/support/paths.js';
 import type { HashName, RepoFile } from './file.js';
 import { HashPool, type HashDigests } from './hash.js';
-import { RepositoryError, indexRepository, type IndexOptions } from './indexer.js';
+import { RepositoryError, indexChanges, indexRepository, type IndexOptions, type KnownIndex } from './indexer.js';
 
 const pool = new HashPool();
 after(() => pool.close());
@@ -241,6 +241,37 @@ test('a 2,000-file tree is indexed completely with a pool of its own', async () 
     assert.equal(again.hashed, 0);
     assert.equal(again.reused, 2000);
     assert.deepEqual(again.files, result.files);
+  } finally {
+    dir.remove();
+  }
+});
+
+test('a rescan for changes only finds what a full index would have changed', async () => {
+  const dir = tempDir();
+  try {
+    for (let i = 0; i < 200; i++) write(dir.path, `/pool/${i % 7}/f${i}`, `content ${i}`);
+    write(dir.path, '/nohash', 'x');
+    const first = await index({ root: dir.path });
+    // The known index, as the catalog gives it: ids by position; '/nohash' without its digest.
+    const known = first.files.map((f) => (f.path === '/nohash' ? { ...f, sha256: '' } : f));
+    const ids = new Map(known.map((f, i) => [f.path, i]));
+    const knownIndex: KnownIndex = {
+      slots: known.length,
+      idOf: (path) => ids.get(path),
+      pathOf: (id) => known[id]?.path,
+      unchanged: (id, size, mtimeMs, algos) => known[id]!.size === size && known[id]!.mtimeMs === mtimeMs && algos.every((a) => known[id]![a] !== ''),
+    };
+    write(dir.path, '/pool/1/f1', 'grown content 1');
+    write(dir.path, '/pool/2/f2', 'CONTENT 2', 1_700_000_009);
+    write(dir.path, '/added', 'added');
+    rmSync(join(dir.path, 'pool/3/f3'));
+    const changes = await indexChanges({ root: dir.path, hashes: sha256Only, known: knownIndex, pool });
+    assert.deepEqual(changes.upserts.map((f) => f.path).sort(), ['/added', '/nohash', '/pool/1/f1', '/pool/2/f2']);
+    assert.deepEqual(changes.removed, ['/pool/3/f3']);
+    assert.equal(changes.files, 201);
+    assert.equal(changes.hashed, 4);
+    const full = byPath((await index({ root: dir.path, previous: byPath(known) })).files);
+    for (const file of changes.upserts) assert.deepEqual(file, full.get(file.path));
   } finally {
     dir.remove();
   }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { HashName, RepoFile } from './file.js';
 import { HashPool, hashNames } from './hash.js';
 import type { RepoLink } from './link.js';
-import { walkFast } from './find-walk.js';
+import { walkFast, walkFastEach } from './find-walk.js';
 import type { WalkedFile } from './walk.js';
 
 export { RepositoryError } from './walk.js';
@@ -64,6 +64,20 @@ export const indexRepository = async (opts: IndexOptions): Promise<RepositoryInd
     files.push(file);
   }
 
+  const { hashed, failed } = await computeDigests(opts.root, files, pending, algos, opts.pool, opts.onProgress);
+  return { files, links, hashed, reused: walked.length - pending.length, failed, skipped };
+};
+
+/** Hashes `pending` entries of `files` in the pool, filling in their digests; failures are listed, sorted by path. */
+const computeDigests = async (
+  root: string,
+  files: RepoFile[],
+  pending: { index: number; walked: WalkedFile }[],
+  algos: readonly HashName[],
+  shared: HashPool | undefined,
+  onProgress: ((done: number, total: number) => void) | undefined,
+): Promise<{ hashed: number; failed: { path: string; error: string }[] }> => {
+  const opts = { root, pool: shared, onProgress };
   const pool = opts.pool ?? new HashPool();
   const failed: { path: string; error: string }[] = [];
   let hashed = 0;
@@ -87,8 +101,62 @@ export const indexRepository = async (opts: IndexOptions): Promise<RepositoryInd
     };
     await Promise.all(Array.from({ length: Math.min(pending.length, pool.size * 4) }, feed));
   } finally {
-    if (opts.pool === undefined) await pool.close();
+    if (shared === undefined) await pool.close();
   }
   failed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files, links, hashed, reused: walked.length - pending.length, failed, skipped };
+  return { hashed, failed };
+};
+
+/** The index as the catalog holds it, for a rescan that only looks for changes. */
+export interface KnownIndex {
+  /** One more than the largest file id. */
+  slots: number;
+  idOf(path: string): number | undefined;
+  pathOf(id: number): string | undefined;
+  /** Same size and mtime as indexed, with every digest in `algos` computed. */
+  unchanged(id: number, size: number, mtimeMs: number, algos: readonly HashName[]): boolean;
+}
+
+export interface IndexChanges {
+  /** New and changed files, with their digests. */
+  upserts: RepoFile[];
+  /** Indexed paths no longer on disk. */
+  removed: string[];
+  links: RepoLink[];
+  /** Files found on disk. */
+  files: number;
+  hashed: number;
+  failed: { path: string; error: string }[];
+  skipped: string[];
+}
+
+/**
+ * Walks the repository comparing each file with `known` as it comes, keeping only what changed: a rescan of a
+ * million unchanged files then holds no object per file.
+ */
+export const indexChanges = async (opts: Omit<IndexOptions, 'previous' | 'rehash'> & { known: KnownIndex }): Promise<IndexChanges> => {
+  const { known } = opts;
+  const algos = hashNames.filter((name) => opts.hashes[name]);
+  const seen = new Uint8Array(known.slots);
+  const upserts: RepoFile[] = [];
+  const pending: { index: number; walked: WalkedFile }[] = [];
+  let files = 0;
+  const onFile = (entry: WalkedFile): void => {
+    files++;
+    const id = known.idOf(entry.path);
+    if (id !== undefined) seen[id] = 1;
+    if (id !== undefined && known.unchanged(id, entry.size, entry.mtimeMs, algos)) return;
+    const file = Object.assign(entry, { sha1: '', sha256: '', md5: '' }) as RepoFile;
+    if (algos.length > 0) pending.push({ index: upserts.length, walked: entry });
+    upserts.push(file);
+  };
+  const { links, skipped } = await walkFastEach(opts.root, onFile);
+  const removed: string[] = [];
+  for (let id = 0; id < known.slots; id++) {
+    if (seen[id] === 1) continue;
+    const path = known.pathOf(id);
+    if (path !== undefined) removed.push(path);
+  }
+  const { hashed, failed } = await computeDigests(opts.root, upserts, pending, algos, opts.pool, opts.onProgress);
+  return { upserts, removed, links, files, hashed, failed, skipped };
 };

@@ -3,7 +3,7 @@ import type { Catalog } from '../mirrors/catalog.js';
 import type { Store } from '../store/store.js';
 import type { RepoFile } from './file.js';
 import { HashPool } from './hash.js';
-import { indexRepository } from './indexer.js';
+import { indexChanges, indexRepository } from './indexer.js';
 
 export interface RefreshSummary {
   files: number;
@@ -45,21 +45,37 @@ export class RepositoryRefresher {
   private async run(rehash: boolean): Promise<RefreshSummary> {
     const started = Date.now();
     const { root, hashes } = this.settings();
-    const previous = { get: (path: string): RepoFile | undefined => this.catalog.fileByPath(path, false) };
     this.pool ??= new HashPool(2);
+    // A routine rescan only looks for changes against the catalog (no object per unchanged file); a rehash, or a
+    // catalog not loaded yet, indexes everything and replaces the whole index.
+    if (!rehash && this.catalog.isLoaded()) {
+      const changes = await indexChanges({ root, hashes, known: this.catalog.knownIndex(), pool: this.pool });
+      const counts = await this.store.updateFiles(changes.upserts, changes.removed, changes.links);
+      await this.catalog.settledEverywhere();
+      return this.finish(started, { files: changes.files, links: changes.links.length, hashed: changes.hashed, failed: changes.failed.length, skipped: changes.skipped }, counts);
+    }
+    const previous = { get: (path: string): RepoFile | undefined => this.catalog.fileByPath(path, false) };
     const result = await indexRepository({ root, hashes, previous, rehash, pool: this.pool });
     const counts = await this.store.replaceFiles(result.files, result.links);
     await this.catalog.settledEverywhere();
+    return this.finish(started, { files: result.files.length, links: result.links.length, hashed: result.hashed, failed: result.failed.length, skipped: result.skipped }, counts);
+  }
+
+  private finish(
+    started: number,
+    found: { files: number; links: number; hashed: number; failed: number; skipped: string[] },
+    counts: { added: number; changed: number; removed: number },
+  ): RefreshSummary {
     this.lastRefresh = Date.now();
     this.lastSummary = {
-      files: result.files.length,
-      links: result.links.length,
-      hashed: result.hashed,
+      files: found.files,
+      links: found.links,
+      hashed: found.hashed,
       added: counts.added,
       changed: counts.changed,
       removed: counts.removed,
-      failed: result.failed.length,
-      skipped: result.skipped,
+      failed: found.failed,
+      skipped: found.skipped,
       durationMs: Date.now() - started,
     };
     return this.lastSummary;

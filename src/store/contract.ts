@@ -411,6 +411,39 @@ export const runStoreContract = (name: string, open: () => Promise<StoreFixture>
       );
 
       it(
+        'applies changes alone: upserts, removals and links, moving holdings along as a replacement would',
+        withStore(async (store) => {
+          const mirror = await addPlain(store, 'Updated');
+          await store.replaceFiles([repoFile('/a'), repoFile('/b'), repoFile('/c', 3)], [{ path: '/l', target: '/a' }]);
+          await store.replaceMirrorFiles(mirror.id, [mirrorFile('/a'), mirrorFile('/b'), mirrorFile('/c', 3)]);
+          const events = record(store);
+          assert.deepEqual(
+            await store.updateFiles([repoFile('/c', 30), repoFile('/d'), repoFile('/a')], ['/b', '/nothing', '/d'], []),
+            counts(3, 1, 1, 1),
+            'an unchanged upsert counts nothing; a path both upserted and removed stays',
+          );
+          assert.deepEqual(
+            (await store.listFiles()).map((f) => [f.path, f.size]),
+            [
+              ['/a', 100],
+              ['/c', 30],
+              ['/d', 100],
+            ],
+          );
+          assert.deepEqual(await store.listLinks(), []);
+          assert.deepEqual(await store.listMirrorFiles(mirror.id), [mirrorFile('/a'), mirrorFile('/c', 3)]);
+          assert.deepEqual(await events.waitFor(1), [{ type: 'files' }]);
+          assert.deepEqual(await store.updateFiles([repoFile('/a')], [], []), counts(3, 0, 0, 0));
+          const before = await store.readFileColumns();
+          await store.updateFiles([repoFile('/e')], [], []);
+          const after = await store.readFileColumns();
+          const idOf = (cols: FileColumns, path: string) => cols.ids[cols.paths.indexOf(path)];
+          assert.equal(idOf(after, '/a'), idOf(before, '/a'));
+          assert.ok(![...before.ids].includes(idOf(after, '/e')!), 'a new id');
+        }),
+      );
+
+      it(
         'matches paths of any script across replacements, in any input order',
         withStore(async (store) => {
           const paths = ['/😀/a', '/\uffff', '/\ue000/x', '/é', '/z', '/a b', '/A'];

@@ -107,6 +107,13 @@ export interface Store {
    */
   replaceFiles(files: readonly RepoFile[], links: readonly RepoLink[]): Promise<ReplaceCounts>;
 
+  /**
+   * Applies changes to the repository index in one transaction: `upserts` added or replacing the file at their
+   * path, `removed` paths dropped (unknown ones ignored), and the symlinks replaced by `links`. Holdings follow as
+   * with replaceFiles. For rescans that found few changes among a million files. `total` is the files indexed after.
+   */
+  updateFiles(upserts: readonly RepoFile[], removed: readonly string[], links: readonly RepoLink[]): Promise<ReplaceCounts>;
+
   /** Ordered by id. Ids are never reused, even after a removal. */
   listMirrors(): Promise<Mirror[]>;
   getMirror(id: number): Promise<Mirror | undefined>;

@@ -158,6 +158,7 @@ const prepareStatements = (db: Database.Database) => {
     ),
     pathIds: db.prepare<[], [string, number, number, number]>('SELECT path, id, size, mtime_ms FROM files ORDER BY path').raw(true),
     indexedByPath: db.prepare<[], IndexedRow>('SELECT id, path, size, mtime_ms AS mtimeMs, sha1, sha256, md5 FROM files ORDER BY path'),
+    indexedOne: db.prepare<[string], IndexedRow>('SELECT id, path, size, mtime_ms AS mtimeMs, sha1, sha256, md5 FROM files WHERE path = ?'),
     idPaths: db.prepare<[], [number, string, number, number]>('SELECT id, path, size, mtime_ms FROM files ORDER BY path').raw(true),
     insertLog: db.prepare<[{ id: number; time: number; kind: string; message: string }]>(
       'INSERT INTO logs (mirror_id, time, kind, message) VALUES (@id, @time, @kind, @message)',
@@ -337,6 +338,58 @@ class SqliteStore implements Store {
       counts.changed = updates.length;
       counts.removed = deletes.length;
       counts.total = wanted.length;
+      if (changes.length > 0) {
+        for (const row of sql.allHoldings.all()) {
+          const after = followIndexChanges(decodeHoldings(row.bits, row.diffs), changes);
+          if (after !== undefined) sql.putHoldings.run(row.id, after.bits, encodeDiffs(after));
+        }
+      }
+      const linkCounts = applyDiff(
+        sql.links.all(),
+        links.map(({ path, target }) => ({ path, target })),
+        (a, b) => a.target === b.target,
+        (link) => sql.upsertLink.run(link),
+        (path) => sql.deleteLink.run(path),
+      );
+      return { counts, linksChanged: anyChange(linkCounts) };
+    });
+    if (anyChange(counts) || linksChanged) this.#publish({ type: 'files' });
+    return counts;
+  }
+
+  async updateFiles(upserts: readonly RepoFile[], removed: readonly string[], links: readonly RepoLink[]): Promise<ReplaceCounts> {
+    const sql = this.#sql;
+    const wanted = uniqueByPath(upserts);
+    const { counts, linksChanged } = this.#write(() => {
+      const counts = diffCounts();
+      const changes: IndexChange[] = [];
+      let nextId = Number(sql.nextFileId.get()?.value ?? 0);
+      const upserted = new Set<string>();
+      for (const { path, size, mtimeMs, sha1, sha256, md5 } of wanted) {
+        upserted.add(path);
+        const row = sql.indexedOne.get(path);
+        if (row === undefined) {
+          sql.insertFile.run({ path, size, mtimeMs, sha1, sha256, md5, id: nextId++ });
+          counts.added++;
+          continue;
+        }
+        if (row.size === size && row.mtimeMs === mtimeMs && row.sha1 === sha1 && row.sha256 === sha256 && row.md5 === md5) continue;
+        sql.updateFile.run({ path, size, mtimeMs, sha1, sha256, md5 });
+        counts.changed++;
+        if (row.size !== size || row.mtimeMs !== mtimeMs) {
+          changes.push({ id: row.id, removed: false, old: { size: row.size, mtimeMs: row.mtimeMs }, now: { size, mtimeMs } });
+        }
+      }
+      for (const path of new Set(removed)) {
+        if (upserted.has(path)) continue;
+        const row = sql.indexedOne.get(path);
+        if (row === undefined) continue;
+        sql.deleteFile.run(path);
+        counts.removed++;
+        changes.push({ id: row.id, removed: true });
+      }
+      if (counts.added > 0) sql.setNextFileId.run(String(nextId));
+      counts.total = sql.fileCount.get()!.n;
       if (changes.length > 0) {
         for (const row of sql.allHoldings.all()) {
           const after = followIndexChanges(decodeHoldings(row.bits, row.diffs), changes);
