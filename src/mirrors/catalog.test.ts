@@ -133,4 +133,38 @@ describe('Catalog', () => {
     assert.equal(catalog.holders(f).length, 21);
     assert.equal(catalog.table().matrix.slots >= 21, true);
   });
+
+  it('keeps a patch made while a new index is being read', async () => {
+    const m = await store.addMirror({ ...defaultSettings(), name: 'p1', httpURL: 'http://p1/', enabled: true }, initialState(Date.now()));
+    await store.replaceMirrorFiles(m.id, [{ path: '/f.txt', size: 1, mtimeMs: 1000 }]);
+    // A catalog whose store answers its next read of holdings only when told to.
+    let release: () => void = () => {};
+    let gated = false;
+    const slow = new Proxy(store, {
+      get: (target, name) => {
+        if (name === 'getHoldings') {
+          return async (id: number) => {
+            if (gated) {
+              gated = false;
+              await new Promise<void>((done) => (release = done));
+            }
+            return target.getHoldings(id);
+          };
+        }
+        const value = Reflect.get(target, name) as unknown;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const own = new Catalog(slow);
+    await own.start();
+    gated = true;
+    await store.replaceFiles([file('/b.txt'), file('/f.txt'), file('/g.txt')], []);
+    await new Promise((done) => setTimeout(done, 20)); // the reload has read the index and waits on holdings
+    own.patchMirror(m.id, { enabled: false });
+    release();
+    await own.settled();
+    const f = (own.resolve('/f.txt') as { id: number }).id;
+    assert.equal(own.holders(f).find((h) => h.mirror.id === m.id)?.mirror.enabled, false);
+    own.stop();
+  });
 });

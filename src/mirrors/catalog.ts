@@ -561,8 +561,9 @@ export class Catalog {
       const h = holdings[slot]!;
       matrix.setColumn(slot, h, true);
       const diffs = diffCopies(h, index);
-        held.set(mirror.id, { slot, diffs, count: popcount(h.bits) + diffs.size, newest: -1 });
-      slotMirrors[slot] = mirror;
+      held.set(mirror.id, { slot, diffs, count: popcount(h.bits) + diffs.size, newest: -1 });
+      // The record as it is now: a local patch (a mirror marked down) may have landed during the reads above.
+      slotMirrors[slot] = this.mirrors.get(mirror.id) ?? mirror;
     });
     this.index = index;
     this.records = new Map();
