@@ -167,4 +167,18 @@ describe('Catalog', () => {
     assert.equal(own.holders(f).find((h) => h.mirror.id === m.id)?.mirror.enabled, false);
     own.stop();
   });
+
+  it('tells a rescan a file is unchanged only with the same size, mtime and exactly the configured digests', async () => {
+    await store.replaceFiles([{ ...file('/h.txt'), sha1: 'a'.repeat(40), sha256: 'b'.repeat(64) }], []);
+    await catalog.settled();
+    const known = catalog.knownIndex();
+    const id = known.idOf('/h.txt')!;
+    assert.equal(known.pathOf(id), '/h.txt');
+    assert.equal(known.unchanged(id, 1, 1000, ['sha1', 'sha256']), true);
+    assert.equal(known.unchanged(id, 1, 1000, ['sha256']), false, 'sha1 turned off: its digest must go');
+    assert.equal(known.unchanged(id, 1, 1000, ['sha1', 'sha256', 'md5']), false, 'md5 turned on: to compute');
+    assert.equal(known.unchanged(id, 2, 1000, ['sha1', 'sha256']), false);
+    assert.equal(known.unchanged(id, 1, 1001, ['sha1', 'sha256']), false);
+    assert.equal(known.idOf('/nope'), undefined);
+  });
 });

@@ -306,7 +306,9 @@ export class Catalog {
       slots: index.paths.slots,
       idOf: (path) => index.id(path),
       pathOf: (id) => index.paths.path(id),
-      unchanged: (id, size, mtimeMs, algos) => index.sizes[id] === size && index.mtimes[id] === mtimeMs && algos.every((name) => index.hasDigest(name, id)),
+      // Unchanged also means the digests are those configured: one computed for a hash since turned off must go.
+      unchanged: (id, size, mtimeMs, algos) =>
+        index.sizes[id] === size && index.mtimes[id] === mtimeMs && HASHES.every(([name]) => index.hasDigest(name, id) === algos.includes(name)),
     };
   }
 

@@ -113,7 +113,7 @@ export interface KnownIndex {
   slots: number;
   idOf(path: string): number | undefined;
   pathOf(id: number): string | undefined;
-  /** Same size and mtime as indexed, with every digest in `algos` computed. */
+  /** Same size and mtime as indexed, with exactly the digests in `algos` computed (no others). */
   unchanged(id: number, size: number, mtimeMs: number, algos: readonly HashName[]): boolean;
 }
 
