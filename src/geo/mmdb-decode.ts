@@ -4,20 +4,7 @@
 // whose key is not wanted are skipped undecoded (a GeoIP2 City record names each place in eight
 // languages; we read one). The file has been checked by verifyMmdb, so types, sizes and pointers
 // are known to be well formed.
-
-const POINTER = 1;
-const UTF8 = 2;
-const DOUBLE = 3;
-const BYTES = 4;
-const UINT16 = 5;
-const UINT32 = 6;
-const MAP = 7;
-const INT32 = 8;
-const UINT64 = 9;
-const UINT128 = 10;
-const ARRAY = 11;
-const BOOLEAN = 14;
-const FLOAT = 15;
+import { POINTER, UTF8, DOUBLE, BYTES, UINT16, UINT32, MAP, INT32, UINT64, UINT128, ARRAY, BOOLEAN, FLOAT } from './mmdb-types.js';
 
 /** Distinct map keys remembered by offset: a file has a few dozen; a hostile one cannot grow this past the cap. */
 const KEY_CACHE = 1024;

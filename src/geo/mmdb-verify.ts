@@ -1,5 +1,6 @@
 // Structural check of a MaxMind DB file before it serves lookups: the maxmind reader trusts the
 // file and would return garbage (or throw mid-request) for a truncated or corrupt one.
+import { POINTER, UTF8, DOUBLE, BYTES, UINT16, UINT32, MAP, INT32, UINT64, UINT128, ARRAY, BOOLEAN, FLOAT } from './mmdb-types.js';
 import { recordReaders } from './mmdb-tree.js';
 
 const METADATA_MARKER = Buffer.from('abcdef4d61784d696e642e636f6d', 'hex'); // "\xAB\xCD\xEFMaxMind.com"
@@ -23,21 +24,6 @@ export const findMetadata = (db: Buffer): number => {
   const at = db.subarray(from).lastIndexOf(METADATA_MARKER);
   return at === -1 ? -1 : from + at + METADATA_MARKER.length;
 };
-
-// Data types of the MaxMind DB format, spec section "Output Data Section".
-const POINTER = 1;
-const UTF8 = 2;
-const DOUBLE = 3;
-const BYTES = 4;
-const UINT16 = 5;
-const UINT32 = 6;
-const MAP = 7;
-const INT32 = 8;
-const UINT64 = 9;
-const UINT128 = 10;
-const ARRAY = 11;
-const BOOLEAN = 14;
-const FLOAT = 15;
 
 const MAX_SIZE: Partial<Record<number, number>> = { [UINT16]: 2, [UINT32]: 4, [INT32]: 4, [UINT64]: 8, [UINT128]: 16 };
 

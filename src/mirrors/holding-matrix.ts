@@ -63,15 +63,6 @@ export class HoldingMatrix {
     }
   }
 
-  /** Files held exactly in column `slot`. */
-  countExact(slot: number): number {
-    const byte = slot >>> 3;
-    const bit = 1 << (slot & 7);
-    let n = 0;
-    for (let at = byte; at < this.exact.length; at += this.stride) if ((this.exact[at]! & bit) !== 0) n++;
-    return n;
-  }
-
   /** A copy with room for `slots` columns (same rows), keeping every bit. */
   widened(slots: number): HoldingMatrix {
     const next = new HoldingMatrix(this.files, slots);

@@ -8,7 +8,7 @@ import { EXACT_COPY, type Mirror } from '../mirrors/mirror.js';
 import type { RepoFile } from '../repo/file.js';
 import { distanceKm32 } from './distance.js';
 import { absoluteURL, fileCheck, filterReason } from './filter.js';
-import { REDIRECT_LIMIT, scoreOrder } from './select.js';
+import { REDIRECT_LIMIT, scoreOrder, weightedDraw } from './select.js';
 import type { Choice, SelectionOptions, TLSRequirement } from './types.js';
 
 const f32 = Math.fround;
@@ -258,26 +258,8 @@ function ranked(
     const head = new Array<number>(eligible);
     for (let i = 0, h = 0; i < k; i++) if (scores[i]! > base) head[h++] = i;
     scoreOrder(mirrorsScratch, scoresScratch, head);
-    const count = Math.min(REDIRECT_LIMIT, eligible);
-    const choices = new Array<Choice>(count);
-    const taken = new Uint8Array(eligible);
-    let rest = total;
-    for (let ch = 0; ch < count; ch++) {
-      const r = Math.floor(options.random() * rest);
-      let cumulative = 0;
-      let pick = -1;
-      for (let j = 0; j < eligible; j++) {
-        if (taken[j] === 1) continue;
-        pick = j;
-        cumulative += scores[head[j]!]! - base;
-        if (cumulative > r) break;
-      }
-      taken[pick] = 1;
-      const i = head[pick]!;
-      const weight = scores[i]! - base;
-      rest -= weight;
-      choices[ch] = choiceAt(table, profile, accepted[i]!, scores[i]!, (weight * 100) / total);
-    }
+    const picks = weightedDraw(head, scores, base, total, Math.min(REDIRECT_LIMIT, eligible), options.random);
+    const choices = picks.map((i) => choiceAt(table, profile, accepted[i]!, scores[i]!, ((scores[i]! - base) * 100) / total));
     return choices;
   }
 

@@ -113,26 +113,8 @@ function ranked(
     for (let i = 0, h = 0; i < n; i++) if (scores[i] > base) head[h++] = i;
     scoreOrder(accepted, scores, head);
     // Weighted draw without replacement; only the returned positions are drawn, the rest would be cut anyway.
-    const count = Math.min(REDIRECT_LIMIT, eligible);
-    const choices: Choice[] = new Array<Choice>(count);
-    const taken = new Uint8Array(eligible);
-    let rest = total;
-    for (let c = 0; c < count; c++) {
-      const r = Math.floor(options.random() * rest);
-      let cumulative = 0;
-      let pick = -1;
-      for (let j = 0; j < eligible; j++) {
-        if (taken[j] === 1) continue;
-        pick = j;
-        cumulative += scores[head[j]] - base;
-        if (cumulative > r) break;
-      }
-      taken[pick] = 1;
-      const i = head[pick];
-      const weight = scores[i] - base;
-      rest -= weight;
-      choices[c] = choice(i, (weight * 100) / total);
-    }
+    const picks = weightedDraw(head, scores, base, total, Math.min(REDIRECT_LIMIT, eligible), options.random);
+    const choices: Choice[] = picks.map((i) => choice(i, ((scores[i] - base) * 100) / total));
     return choices;
   }
 
@@ -150,6 +132,31 @@ function ranked(
     choices[p] = choice(i, share);
   }
   return choices;
+}
+
+/**
+ * Draws `count` of the positions in `head` (already in score order) without replacement, each with weight
+ * scores[i] − base out of `total`, walking the cumulative weights as Mirrorbits does; returns them in draw order.
+ */
+export function weightedDraw(head: readonly number[], scores: ArrayLike<number>, base: number, total: number, count: number, random: () => number): number[] {
+  const picks = new Array<number>(count);
+  const taken = new Uint8Array(head.length);
+  let rest = total;
+  for (let c = 0; c < count; c++) {
+    const r = Math.floor(random() * rest);
+    let cumulative = 0;
+    let pick = -1;
+    for (let j = 0; j < head.length; j++) {
+      if (taken[j] === 1) continue;
+      pick = j;
+      cumulative += scores[head[j]!]! - base;
+      if (cumulative > r) break;
+    }
+    taken[pick] = 1;
+    picks[c] = head[pick]!;
+    rest -= scores[head[pick]!]! - base;
+  }
+  return picks;
 }
 
 // Room for a position below the score in a sort key; keys stay exact doubles while

@@ -298,6 +298,25 @@ class SqliteStore implements Store {
     });
   }
 
+  /** Inside a write: moves every mirror's holdings along the index changes, and replaces the symlinks (true if they changed). */
+  #followIndex(changes: readonly IndexChange[], links: readonly RepoLink[]): boolean {
+    const sql = this.#sql;
+    if (changes.length > 0) {
+      for (const row of sql.allHoldings.all()) {
+        const after = followIndexChanges(decodeHoldings(row.bits, row.diffs), changes);
+        if (after !== undefined) sql.putHoldings.run(row.id, after.bits, encodeDiffs(after));
+      }
+    }
+    const linkCounts = applyDiff(
+      sql.links.all(),
+      links.map(({ path, target }) => ({ path, target })),
+      (a, b) => a.target === b.target,
+      (link) => sql.upsertLink.run(link),
+      (path) => sql.deleteLink.run(path),
+    );
+    return anyChange(linkCounts);
+  }
+
   /**
    * A merge of the sorted input with the index in path order (the table's key), so that a million files need
    * no Map of either side; writes wait until the scan ends (better-sqlite3 runs one statement at a time).
@@ -338,20 +357,7 @@ class SqliteStore implements Store {
       counts.changed = updates.length;
       counts.removed = deletes.length;
       counts.total = wanted.length;
-      if (changes.length > 0) {
-        for (const row of sql.allHoldings.all()) {
-          const after = followIndexChanges(decodeHoldings(row.bits, row.diffs), changes);
-          if (after !== undefined) sql.putHoldings.run(row.id, after.bits, encodeDiffs(after));
-        }
-      }
-      const linkCounts = applyDiff(
-        sql.links.all(),
-        links.map(({ path, target }) => ({ path, target })),
-        (a, b) => a.target === b.target,
-        (link) => sql.upsertLink.run(link),
-        (path) => sql.deleteLink.run(path),
-      );
-      return { counts, linksChanged: anyChange(linkCounts) };
+      return { counts, linksChanged: this.#followIndex(changes, links) };
     });
     if (anyChange(counts) || linksChanged) this.#publish({ type: 'files' });
     return counts;
@@ -390,20 +396,7 @@ class SqliteStore implements Store {
       }
       if (counts.added > 0) sql.setNextFileId.run(String(nextId));
       counts.total = sql.fileCount.get()!.n;
-      if (changes.length > 0) {
-        for (const row of sql.allHoldings.all()) {
-          const after = followIndexChanges(decodeHoldings(row.bits, row.diffs), changes);
-          if (after !== undefined) sql.putHoldings.run(row.id, after.bits, encodeDiffs(after));
-        }
-      }
-      const linkCounts = applyDiff(
-        sql.links.all(),
-        links.map(({ path, target }) => ({ path, target })),
-        (a, b) => a.target === b.target,
-        (link) => sql.upsertLink.run(link),
-        (path) => sql.deleteLink.run(path),
-      );
-      return { counts, linksChanged: anyChange(linkCounts) };
+      return { counts, linksChanged: this.#followIndex(changes, links) };
     });
     if (anyChange(counts) || linksChanged) this.#publish({ type: 'files' });
     return counts;
