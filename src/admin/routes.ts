@@ -165,7 +165,8 @@ const routes: [string, RegExp, Handler][] = [
   ['GET', /^\/api\/geo\/([^/]+)$/, async (ctx, _req, [raw]) => {
     const ip = normalizeIP(raw!);
     if (ip === undefined) throw new HttpError(400, `"${raw!.slice(0, 64)}" is not an IP address`);
-    return { ...ctx.runtime.geo.lookup(ip), sources: ctx.runtime.geo.sources() };
+    const geo = await ctx.runtime.geo.use();
+    return { ...geo.lookup(ip), sources: geo.sources() };
   }],
   ['GET', /^\/api\/stats\/files$/, async (ctx, _req, _m, url) => fileStats(ctx, url)],
   ['GET', /^\/api\/stats\/mirrors$/, async (ctx, _req, _m, url) => mirrorStats(ctx, undefined, url)],

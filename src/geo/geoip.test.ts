@@ -223,6 +223,49 @@ describe('GeoIP.reopenIfChanged', () => {
   });
 });
 
+describe('GeoIP.releaseWhenIdle (a primary that looks up rarely)', () => {
+  const dir = tempDir();
+  after(() => dir.remove());
+  const city = join(dir.path, 'GeoLite2-City.mmdb');
+
+  it('holds no data until used, loads it on use, and drops it again after the idle time', async () => {
+    copyFileSync(fixture('GeoLite2-City-Test.mmdb'), city);
+    const geo = await GeoIP.open({ ...testFiles, cityDatabase: city });
+    try {
+      const sources = geo.sources();
+      geo.releaseWhenIdle(150);
+      assert.equal(geo.lookup('81.2.69.160').valid, false, 'released: nothing known');
+      assert.deepEqual(geo.sources(), sources, 'still says what it would read');
+      const [a, b] = await Promise.all([geo.use(), geo.use()]);
+      assert.equal(a, geo);
+      assert.equal(b, geo);
+      assert.equal(geo.lookup('81.2.69.160').city, 'London');
+      // Each use renews the idle time.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await geo.use();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(geo.lookup('89.160.20.128').city, 'Linköping', 'used 100 ms ago: still loaded');
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      assert.equal(geo.lookup('81.2.69.160').valid, false, 'idle for 150 ms: released, the cached answers too');
+      // The files are read again on the next use: a replacement made meanwhile is what it sees.
+      replace(fixture('GeoLite2-Country-Test.mmdb'), city, 10);
+      await geo.use();
+      assert.equal(geo.lookup('81.2.69.160').city, '');
+      assert.equal(geo.lookup('81.2.69.160').countryCode, 'GB');
+      assert.match(geo.sources().city, /GeoLite2-Country/);
+      // A file broken meanwhile: use names it.
+      geo.releaseWhenIdle(150);
+      replace(fixture('GeoIP2-City-Test-Broken-Double-Format.mmdb'), city, 20);
+      await assert.rejects(geo.use(), (error: unknown) => error instanceof GeoIPError && error.file === city);
+    } finally {
+      geo.close();
+    }
+    assert.equal(geo.lookup('81.2.69.160').valid, false);
+    await geo.use();
+    assert.equal(geo.lookup('81.2.69.160').valid, false, 'closed stays closed');
+  });
+});
+
 describe('GeoIP with the bundled ip-location-db data', () => {
   let geo: GeoIP;
   before(async () => {

@@ -111,6 +111,13 @@ const CACHE_KEY_MAX = 64;
 
 export class GeoIP {
   private data: Record<GeoRole, Loaded> | undefined;
+  /** Set by releaseWhenIdle: the data is dropped this long after its last use, and loaded again by `use`. */
+  private idleMs = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private loading: Promise<void> | undefined;
+  private closed = false;
+  /** What `sources` says while the data is released. */
+  private described: { city: string; asn: string };
   /** Recent answers by the text asked (the request path asks with normalised addresses). */
   private readonly cache = new LookupCache<string, Readonly<ClientLocation>>(CACHE_SIZE);
   private reopening: Promise<boolean> = Promise.resolve(false);
@@ -120,6 +127,7 @@ export class GeoIP {
     data: Record<GeoRole, Loaded>,
   ) {
     this.data = data;
+    this.described = { city: data.location.source.describe, asn: data.asn.source.describe };
   }
 
   /** Opens both databases; a missing or invalid file is a GeoIPError naming it. */
@@ -171,10 +179,55 @@ export class GeoIP {
     return Object.freeze(out);
   }
 
-  /** One line per database, for `signpost geo` and /readyz. */
+  /** One line per database, for `signpost geo` and /readyz (while released: as last loaded). */
   sources(): { city: string; asn: string } {
-    if (this.data === undefined) return { city: 'closed', asn: 'closed' };
-    return { city: this.data.location.source.describe, asn: this.data.asn.source.describe };
+    if (this.closed) return { city: 'closed', asn: 'closed' };
+    return this.data === undefined ? { ...this.described } : { city: this.data.location.source.describe, asn: this.data.asn.source.describe };
+  }
+
+  /**
+   * For a process that looks up rarely (the primary, when worker processes serve the requests): drops the data now
+   * and whenever it has not been used for `idleMs`, so that it does not hold tens of MB for a lookup an hour.
+   * Lookups must then be preceded by `use()`.
+   */
+  releaseWhenIdle(idleMs: number): void {
+    this.idleMs = idleMs;
+    this.release();
+  }
+
+  /** The data, loaded again if it was released (a missing or invalid file is a GeoIPError naming it). */
+  async use(): Promise<this> {
+    if (this.data === undefined && !this.closed) {
+      this.loading ??= GeoIP.loadAll(this.options, ROLES)
+        .then(([location, asn]) => {
+          if (this.closed) {
+            location!.source.close?.();
+            asn!.source.close?.();
+            return;
+          }
+          this.data = { location: location!, asn: asn! };
+          this.described = this.sources();
+        })
+        .finally(() => {
+          this.loading = undefined;
+        });
+      await this.loading;
+    }
+    if (this.idleMs > 0) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = setTimeout(() => this.release(), this.idleMs);
+      this.idleTimer.unref();
+    }
+    return this;
+  }
+
+  private release(): void {
+    clearTimeout(this.idleTimer);
+    const data = this.data;
+    this.data = undefined;
+    this.cache.clear();
+    if (data === undefined) return;
+    for (const role of ROLES) data[role].source.close?.();
   }
 
   /**
@@ -215,10 +268,7 @@ export class GeoIP {
   }
 
   close(): void {
-    const data = this.data;
-    this.data = undefined;
-    this.cache.clear();
-    if (data === undefined) return;
-    for (const role of ROLES) data[role].source.close?.();
+    this.closed = true;
+    this.release();
   }
 }

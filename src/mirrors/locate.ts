@@ -46,7 +46,13 @@ export const locateMirror = async (settings: MirrorSettings, given: ReadonlySet<
       return out;
     }
   }
-  const where = geo.lookup(address);
+  let where;
+  try {
+    where = (await geo.use()).lookup(address);
+  } catch (error) {
+    out.warnings.push(`${(error as Error).message}; give --latitude, --longitude and --country`);
+    return out;
+  }
   if (!where.valid && where.asn === 0) {
     out.warnings.push(`GeoIP knows nothing of ${address}; give --latitude, --longitude and --country`);
     return out;
