@@ -21,6 +21,9 @@ import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
 import { VERSION } from './version.js';
 
+/** With worker processes serving, the primary drops its GeoIP data this long after its last lookup. */
+const GEO_IDLE_MS = 60_000;
+
 export type Log = (message: string) => void;
 
 export const stderrLog: Log = (message) => process.stderr.write(`${new Date().toISOString()} ${message}\n`);
@@ -71,7 +74,8 @@ export class Daemon {
       await store.close();
       throw error;
     }
-    const catalog = new Catalog(store);
+    // With worker processes answering requests, this process's catalog serves only scans, checks and rescans.
+    const catalog = new Catalog(store, { serving: config.workers <= 1 });
     await catalog.start();
     const self: { daemon?: Daemon } = {};
     const runtime = createRuntime({ config, geo, catalog, store, flushLagSeconds: () => (self.daemon?.flushLagMs() ?? 0) / 1000, log });
@@ -123,6 +127,8 @@ export class Daemon {
         store.subscribe((event) => pool.broadcast({ type: 'event', event }));
         catalog.onPatch((id, patch) => pool.patch(id, patch));
         catalog.onSettle(() => pool.sync());
+        // The workers geolocate clients; this process only locates a mirror now and then.
+        geo.releaseWhenIdle(GEO_IDLE_MS);
         const target = parseListenAddress(config.listenAddress);
         daemon.addresses.http = describeListen(target, pool.port);
       } else {
@@ -194,6 +200,7 @@ export class Daemon {
       if (old[key] !== next[key]) this.log(`reload: ${key} changed; it takes effect at the next restart`);
     }
     await applyConfig(this.runtime, next, this.log);
+    if (this.pool) this.runtime.geo.releaseWhenIdle(GEO_IDLE_MS);
     this.pool?.broadcast({ type: 'config', config: next });
     this.scheduleRepository();
     this.log(`configuration reloaded from ${next.source || '(built-in defaults)'}`);

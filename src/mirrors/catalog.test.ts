@@ -38,6 +38,14 @@ describe('Catalog', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** What the catalog says mirror `mirrorId` holds of the file at `path`, with real values for an exact copy. */
+  const copyOf = (mirrorId: number, path: string) => {
+    const id = catalog.knownIndex().idOf(path);
+    if (id === undefined) return undefined;
+    const copy = catalog.holders(id).find((h) => h.mirror.id === mirrorId)?.copy;
+    return copy === EXACT_COPY ? { path, ...catalog.stat(path)! } : copy;
+  };
+
   const cases: [string, string][] = [
     ['/b.txt', 'file:/b.txt'],
     ['/alias.txt', 'file:/b.txt'],
@@ -62,7 +70,7 @@ describe('Catalog', () => {
     await store.replaceMirrorFiles(m.id, [{ path: '/b.txt', size: 1, mtimeMs: 1000 }, { path: '/not-in-repo', size: 1, mtimeMs: 0 }]);
     await catalog.settled();
     assert.equal(catalog.getMirror(m.id)?.name, 'm1');
-    assert.equal(catalog.copyOf(m.id, '/b.txt')?.size, 1);
+    assert.equal(copyOf(m.id, '/b.txt')?.size, 1);
     const holders = catalog.holders((catalog.resolve('/b.txt') as { id: number }).id);
     assert.deepEqual(holders.map((h) => [h.mirror.name, h.copy]), [['m1', EXACT_COPY]]);
     assert.equal(catalog.mirrorFileCount(m.id), 1);
@@ -72,7 +80,7 @@ describe('Catalog', () => {
     await store.removeMirror(m.id);
     await catalog.settled();
     assert.equal(catalog.getMirror(m.id), undefined);
-    assert.equal(catalog.copyOf(m.id, '/b.txt'), undefined);
+    assert.equal(copyOf(m.id, '/b.txt'), undefined);
     assert.deepEqual(catalog.holders((catalog.resolve('/b.txt') as { id: number }).id), []);
   });
 
@@ -81,9 +89,9 @@ describe('Catalog', () => {
     await store.replaceMirrorFiles(m.id, [{ path: '/b.txt', size: 1, mtimeMs: 1000 }, { path: '/releases/3.0/a.iso', size: 1, mtimeMs: 1000 }]);
     await store.replaceFiles([file('/b.txt'), file('/c.txt')], []);
     await catalog.settled();
-    assert.deepEqual(catalog.copyOf(m.id, '/b.txt'), { path: '/b.txt', size: 1, mtimeMs: 1000 });
+    assert.deepEqual(copyOf(m.id, '/b.txt'), { path: '/b.txt', size: 1, mtimeMs: 1000 });
     assert.equal(catalog.fileByPath('/releases/3.0/a.iso'), undefined);
-    assert.equal(catalog.copyOf(m.id, '/releases/3.0/a.iso'), undefined);
+    assert.equal(copyOf(m.id, '/releases/3.0/a.iso'), undefined);
     assert.equal(catalog.mirrorFileCount(m.id), 1);
   });
 
@@ -180,5 +188,58 @@ describe('Catalog', () => {
     assert.equal(known.unchanged(id, 2, 1000, ['sha1', 'sha256']), false);
     assert.equal(known.unchanged(id, 1, 1001, ['sha1', 'sha256']), false);
     assert.equal(known.idOf('/nope'), undefined);
+  });
+  it('gives the copies a mirror\'s stored holdings stand for, leaving out files no longer indexed', async () => {
+    await store.replaceFiles([file('/i.txt'), file('/j.txt'), file('/k.txt')], []);
+    const m = await store.addMirror({ ...defaultSettings(), name: 'c1', httpURL: 'http://c1/' }, initialState(Date.now()));
+    await store.replaceMirrorFiles(m.id, [{ path: '/i.txt', size: 1, mtimeMs: 1000 }, { path: '/j.txt', size: 7, mtimeMs: 900 }, { path: '/k.txt', size: 1, mtimeMs: 1000 }]);
+    await catalog.settled();
+    const holdings = await store.getHoldings(m.id);
+    const sorted = (copies: { path: string }[]) => [...copies].sort((a, b) => a.path.localeCompare(b.path));
+    assert.deepEqual(sorted(catalog.copiesIn(holdings)), [
+      { path: '/i.txt', size: 1, mtimeMs: 1000 },
+      { path: '/j.txt', size: 7, mtimeMs: 900 },
+      { path: '/k.txt', size: 1, mtimeMs: 1000 },
+    ]);
+    // Holdings read before an index change name files the catalog no longer has.
+    await store.replaceFiles([file('/i.txt')], []);
+    await catalog.settled();
+    assert.deepEqual(catalog.copiesIn(holdings), [{ path: '/i.txt', size: 1, mtimeMs: 1000 }]);
+  });
+
+  it('without serving, keeps no digests or differing copies but answers scans, checks and rescans the same', async () => {
+    await store.replaceFiles([{ ...file('/s1.txt'), sha256: 'cd'.repeat(32) }, file('/s2.txt'), { ...file('/s3.txt'), mtimeMs: 3000 }], []);
+    const m = await store.addMirror({ ...defaultSettings(), name: 'slim1', httpURL: 'http://slim1/' }, initialState(Date.now()));
+    await store.replaceMirrorFiles(m.id, [{ path: '/s1.txt', size: 1, mtimeMs: 1000 }, { path: '/s2.txt', size: 5, mtimeMs: 9000 }]);
+    const slim = new Catalog(store, { serving: false });
+    await slim.start();
+    await catalog.settled();
+    try {
+      for (const c of [catalog, slim]) {
+        assert.equal(c.mirrorFileCount(m.id), 2);
+        assert.equal(c.newestCopy(m.id), 9000, 'the differing copy is the newest');
+        assert.equal(c.randomExact(m.id, () => 0.5)?.path, '/s1.txt');
+        const known = c.knownIndex();
+        assert.equal(known.unchanged(known.idOf('/s1.txt')!, 1, 1000, ['sha256']), true);
+        assert.equal(known.unchanged(known.idOf('/s1.txt')!, 1, 1000, []), false);
+        assert.equal(known.unchanged(known.idOf('/s2.txt')!, 1, 1000, []), true);
+        assert.deepEqual(c.stat('/s3.txt'), { size: 1, mtimeMs: 3000 });
+      }
+      assert.equal(catalog.fileByPath('/s1.txt')?.sha256, 'cd'.repeat(32));
+      assert.equal(slim.fileByPath('/s1.txt')?.sha256, '', 'no digest values kept');
+      assert.throws(() => slim.table(), /does not serve requests/);
+      assert.throws(() => slim.holders(0), /does not serve requests/);
+      // A mirror scanned again, and one removed: the counts follow.
+      await store.replaceMirrorFiles(m.id, [{ path: '/s1.txt', size: 1, mtimeMs: 1000 }]);
+      await slim.settled();
+      assert.equal(slim.mirrorFileCount(m.id), 1);
+      assert.equal(slim.newestCopy(m.id), 1000);
+      await store.removeMirror(m.id);
+      await slim.settled();
+      assert.equal(slim.mirrorFileCount(m.id), 0);
+      assert.equal(slim.randomExact(m.id, Math.random), undefined);
+    } finally {
+      slim.stop();
+    }
   });
 });

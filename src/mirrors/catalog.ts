@@ -7,6 +7,7 @@ import { canonicalMirror, EXACT_COPY } from './mirror.js';
 import type { Mirror, MirrorFile } from './mirror.js';
 import type { RepoFile } from '../repo/file.js';
 import { popcount } from '../store/holdings.js';
+import { DiffTable } from './diff-table.js';
 import { HoldingMatrix } from './holding-matrix.js';
 import { PathTable } from './path-table.js';
 import type { FileColumns, Holdings, RepoLink, Store, StoreEvent } from '../store/store.js';
@@ -20,60 +21,26 @@ export interface Holder {
 }
 
 /**
- * The mirrors by slot with the holding matrix and their differing copies, for selection's per-request walk over
- * typed arrays. A new table object is made after any change; `generation` changes only with the mirrors (not with
- * what they hold), so caches of per-mirror facts survive scans.
+ * The mirrors by slot with the holding matrix and the differing copies, for selection's per-request walk over typed
+ * arrays. A new table object is made after any change; `generation` changes only with the mirrors (not with what
+ * they hold), so caches of per-mirror facts survive scans.
  */
 export interface HoldingTable {
   readonly mirrors: readonly (Mirror | undefined)[];
   readonly matrix: HoldingMatrix;
-  readonly diffs: readonly (DiffLookup | undefined)[];
+  readonly diffs: DiffTable;
   readonly generation: number;
 }
 
-/** A mirror's differing copies by file id. */
-export interface DiffLookup {
-  readonly size: number;
-  get(id: number): MirrorFile | undefined;
+/** What a catalog keeps. */
+export interface CatalogOptions {
+  /**
+   * True (the default) for a process that answers requests. False for the primary while worker processes answer
+   * them: it keeps neither digests nor differing copies (a third of the catalog), only what scans, health checks
+   * and rescans ask of it.
+   */
+  serving?: boolean;
 }
-
-/**
- * Differing copies in typed arrays (outdated mirrors hold millions of them at a million files, too many for a Map
- * of objects), found by binary search once the matrix says there is one. Copies are made on demand.
- */
-class DiffCopies implements DiffLookup {
-  constructor(
-    private readonly ids: Uint32Array,
-    private readonly sizes: Float64Array,
-    private readonly mtimes: Float64Array,
-    private readonly paths: PathTable,
-  ) {}
-
-  get size(): number {
-    return this.ids.length;
-  }
-
-  get(id: number): MirrorFile | undefined {
-    let lo = 0;
-    let hi = this.ids.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const at = this.ids[mid]!;
-      if (at === id) return { path: this.paths.path(id) ?? '', size: this.sizes[mid]!, mtimeMs: this.mtimes[mid]! };
-      if (at < id) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return undefined;
-  }
-
-  forEach(each: (id: number, copy: MirrorFile) => boolean | void): void {
-    for (let i = 0; i < this.ids.length; i++) {
-      const id = this.ids[i]!;
-      if (each(id, { path: this.paths.path(id) ?? '', size: this.sizes[i]!, mtimeMs: this.mtimes[i]! }) === false) return;
-    }
-  }
-}
-
 
 const MAX_LINK_HOPS = 16;
 /** File records built for requests, kept for the next ones; cleared whole when full (cheap, and hot files come back at once). */
@@ -89,10 +56,12 @@ class FileIndex {
   readonly paths: PathTable;
   readonly sizes: Float64Array;
   readonly mtimes: Float64Array;
-  /** Digests by id, `width` bytes each; empty when no file has that hash. */
+  /** Digests by id, `width` bytes each; empty when no file has that hash, or when values are not kept. */
   readonly digests: Record<'sha1' | 'sha256' | 'md5', Uint8Array>;
+  /** When digest values are not kept: which a file has, a bit per hash in HASHES order. */
+  private readonly digestFlags: Uint8Array | undefined;
 
-  constructor(columns?: FileColumns) {
+  constructor(columns?: FileColumns, keepDigests = true) {
     const n = columns?.ids.length ?? 0;
     let slots = 0;
     for (let i = 0; i < n; i++) slots = Math.max(slots, columns!.ids[i]! + 1);
@@ -101,6 +70,18 @@ class FileIndex {
     this.mtimes = new Float64Array(slots);
     this.digests = { sha1: new Uint8Array(0), sha256: new Uint8Array(0), md5: new Uint8Array(0) };
     if (!columns) return;
+    if (!keepDigests) {
+      this.digestFlags = new Uint8Array(slots);
+      for (let i = 0; i < n; i++) {
+        const id = columns.ids[i]!;
+        this.sizes[id] = columns.sizes[i]!;
+        this.mtimes[id] = columns.mtimes[i]!;
+        HASHES.forEach(([name, width], bit) => {
+          if (columns[name].length > 0 && !isZero(columns[name], i * width, width)) this.digestFlags![id]! |= 1 << bit;
+        });
+      }
+      return;
+    }
     // Rows in id order without holes (the usual case): the columns' digest slabs are used as they are, not copied.
     let dense = slots === n;
     for (let i = 0; i < n && dense; i++) dense = columns.ids[i] === i;
@@ -130,45 +111,52 @@ class FileIndex {
   }
 
   hasDigest(name: 'sha1' | 'sha256' | 'md5', id: number): boolean {
+    const bit = HASHES.findIndex(([n]) => n === name);
+    if (this.digestFlags !== undefined) return ((this.digestFlags[id] ?? 0) & (1 << bit)) !== 0;
     const slab = this.digests[name];
-    const width = name === 'sha1' ? 20 : name === 'sha256' ? 32 : 16;
-    if (slab.length < (id + 1) * width) return false;
-    for (let i = id * width; i < (id + 1) * width; i++) if (slab[i] !== 0) return true;
-    return false;
+    const width = HASHES[bit]![1];
+    return slab.length >= (id + 1) * width && !isZero(slab, id * width, width);
   }
 
+  /** The digest in hex; '' when the file has none, or when values are not kept. */
   hex(name: 'sha1' | 'sha256' | 'md5', width: number, id: number): string {
     const slab = this.digests[name];
-    if (slab.length === 0) return '';
     const start = id * width;
-    let zero = true;
-    for (let i = start; i < start + width && zero; i++) zero = slab[i] === 0;
-    return zero ? '' : Buffer.from(slab.buffer, slab.byteOffset + start, width).toString('hex');
+    if (slab.length < start + width || isZero(slab, start, width)) return '';
+    return Buffer.from(slab.buffer, slab.byteOffset + start, width).toString('hex');
   }
 }
 
-/** What one mirror holds, besides its column of the matrix. */
+const isZero = (bytes: Uint8Array, start: number, length: number): boolean => {
+  for (let i = start; i < start + length; i++) if (bytes[i] !== 0) return false;
+  return true;
+};
+
+/** What one mirror holds, besides its column of the matrix and of the differing copies. */
 interface Held {
   slot: number;
-  diffs: DiffCopies;
+  /** Files held, exactly or not. */
   count: number;
-  /** The newest mtime among the copies, worked out when first asked (-1 until then). */
+  /** Differing copies held, and the newest mtime among them. */
+  diffCount: number;
+  diffNewest: number;
+  /** The newest mtime among all copies, worked out when first asked (-1 until then). */
   newest: number;
 }
 
-/** Differing copies of files no longer indexed are left out (the store drops them too, at its next write). */
-const diffCopies = (h: Holdings, index: FileIndex): DiffCopies => {
-  let { diffIds: ids, diffSizes: sizes, diffMtimes: mtimes } = h;
-  let keep = 0;
-  for (let i = 0; i < ids.length; i++) if (index.paths.has(ids[i]!)) keep++;
-  if (keep < ids.length) {
-    const kept = [...ids.keys()].filter((i) => index.paths.has(h.diffIds[i]!));
-    ids = Uint32Array.from(kept, (i) => h.diffIds[i]!);
-    sizes = Float64Array.from(kept, (i) => h.diffSizes[i]!);
-    mtimes = Float64Array.from(kept, (i) => h.diffMtimes[i]!);
+/** Count and newest mtime of the differing copies of indexed files (the others are left out, as the store will). */
+const diffSummary = (h: Holdings, index: FileIndex): { diffCount: number; diffNewest: number } => {
+  let diffCount = 0;
+  let diffNewest = 0;
+  for (let i = 0; i < h.diffIds.length; i++) {
+    if (!index.paths.has(h.diffIds[i]!)) continue;
+    diffCount++;
+    diffNewest = Math.max(diffNewest, h.diffMtimes[i]!);
   }
-  return new DiffCopies(ids, sizes, mtimes, index.paths);
+  return { diffCount, diffNewest };
 };
+
+const diffColumn = (h: Holdings) => ({ ids: h.diffIds, sizes: h.diffSizes, mtimes: h.diffMtimes });
 
 let mirrorGenerations = 0;
 
@@ -182,6 +170,7 @@ export class Catalog {
   /** Mirror by slot (undefined: a free slot). */
   private slotMirrors: (Mirror | undefined)[] = [];
   private matrix = new HoldingMatrix(0, 8);
+  private diffs = DiffTable.empty(0);
   private mirrorGeneration = ++mirrorGenerations;
   private records = new Map<number, RepoFile>();
   private holdingTable: HoldingTable | undefined;
@@ -193,7 +182,14 @@ export class Catalog {
   /** Last error met while applying an event; cleared by a full reload. */
   lastError: string | undefined;
 
-  constructor(private readonly store: Store) {}
+  private readonly serving: boolean;
+
+  constructor(
+    private readonly store: Store,
+    options: CatalogOptions = {},
+  ) {
+    this.serving = options.serving ?? true;
+  }
 
   /** Loads everything from the store and follows its events from then on. */
   async start(): Promise<void> {
@@ -328,11 +324,13 @@ export class Catalog {
 
   /** The current table of mirrors and holdings by slot. */
   table(): HoldingTable {
-    if (this.holdingTable !== undefined) return this.holdingTable;
-    const diffs = new Array<DiffLookup | undefined>(this.slotMirrors.length);
-    for (const held of this.held.values()) diffs[held.slot] = held.diffs;
-    this.holdingTable = { mirrors: this.slotMirrors, matrix: this.matrix, diffs, generation: this.mirrorGeneration };
+    this.mustServe('table');
+    this.holdingTable ??= { mirrors: this.slotMirrors, matrix: this.matrix, diffs: this.diffs, generation: this.mirrorGeneration };
     return this.holdingTable;
+  }
+
+  private mustServe(what: string): void {
+    if (!this.serving) throw new Error(`${what}: this catalog keeps no differing copies (it does not serve requests)`);
   }
 
   private record(id: number): RepoFile {
@@ -349,47 +347,45 @@ export class Catalog {
 
   /** The mirrors whose last scan listed file `id`, in slot order. */
   holders(id: number): Holder[] {
+    this.mustServe('holders');
     const out: Holder[] = [];
-    const { matrix } = this;
+    const { matrix, diffs } = this;
     if (id >= matrix.files) return out;
+    const path = this.index.paths.path(id) ?? '';
     const row = id * matrix.stride;
-    for (let b = 0; b < matrix.stride; b++) {
-      const exact = matrix.exact[row + b]!;
-      const any = exact | matrix.differs[row + b]!;
-      if (any === 0) continue;
-      for (let k = 0; k < 8; k++) {
-        if ((any & (1 << k)) === 0) continue;
-        const mirror = this.slotMirrors[b * 8 + k];
-        if (mirror === undefined) continue;
-        if ((exact & (1 << k)) !== 0) out.push({ mirror, copy: EXACT_COPY });
-        else {
-          const copy = this.held.get(mirror.id)?.diffs.get(id);
-          if (copy !== undefined) out.push({ mirror, copy });
-        }
-      }
+    let at = diffs.rowStart[id]!;
+    const end = diffs.rowStart[id + 1]!;
+    for (let slot = 0; slot < this.slotMirrors.length; slot++) {
+      const exact = (matrix.exact[row + (slot >>> 3)]! & (1 << (slot & 7))) !== 0;
+      while (at < end && diffs.slots[at]! < slot) at++;
+      const mirror = this.slotMirrors[slot];
+      if (mirror === undefined) continue;
+      if (exact) out.push({ mirror, copy: EXACT_COPY });
+      else if (at < end && diffs.slots[at] === slot) out.push({ mirror, copy: { path, size: diffs.sizes[at]!, mtimeMs: diffs.mtimes[at]! } });
     }
     return out;
   }
 
-  /** What mirror `mirrorId`'s last scan saw of the file at `path`, with real values for an exact copy. */
-  copyOf(mirrorId: number, path: string): MirrorFile | undefined {
-    const id = this.index.id(path);
-    const held = this.held.get(mirrorId);
-    if (id === undefined || held === undefined) return undefined;
-    if (this.matrix.holdsExactly(id, held.slot)) return { path, size: this.index.sizes[id]!, mtimeMs: this.index.mtimes[id]! };
-    return this.matrix.holdsDiffering(id, held.slot) ? held.diffs.get(id) : undefined;
-  }
-
-  /** Calls `each` for every file the mirror holds, with what its scan saw (exact copies with the index's values). */
-  forEachHeld(mirrorId: number, each: (file: RepoFile, copy: MirrorFile) => boolean | void): void {
-    const held = this.held.get(mirrorId);
-    if (held === undefined) return;
-    for (let id = 0; id < this.matrix.files; id++) {
-      if (!this.matrix.holdsExactly(id, held.slot) || !this.index.paths.has(id)) continue;
-      const file = this.file(id);
-      if (each(file, { path: file.path, size: file.size, mtimeMs: file.mtimeMs }) === false) return;
+  /**
+   * The copies a mirror's holdings (as the store gives them) stand for, with paths and, for exact copies, the index's
+   * size and mtime; copies of files no longer indexed are left out.
+   */
+  copiesIn(holdings: Holdings): MirrorFile[] {
+    const out: MirrorFile[] = [];
+    const { index } = this;
+    const { bits } = holdings;
+    for (let i = 0; i < bits.length; i++) {
+      if (bits[i] === 0) continue;
+      for (let k = 0; k < 8; k++) {
+        const id = i * 8 + k;
+        if ((bits[i]! & (1 << k)) === 0 || !index.paths.has(id)) continue;
+        out.push({ path: index.paths.path(id)!, size: index.sizes[id]!, mtimeMs: index.mtimes[id]! });
+      }
     }
-    held.diffs.forEach((id, copy) => each(this.file(id), copy));
+    holdings.diffIds.forEach((id, i) => {
+      if (index.paths.has(id)) out.push({ path: index.paths.path(id)!, size: holdings.diffSizes[i]!, mtimeMs: holdings.diffMtimes[i]! });
+    });
+    return out;
   }
 
   /** The newest mtime among what the mirror's last scan saw (0 when it holds nothing). */
@@ -400,10 +396,7 @@ export class Catalog {
       let newest = 0;
       const mtimes = this.index.mtimes;
       for (let id = 0; id < this.matrix.files; id++) if (this.matrix.holdsExactly(id, held.slot)) newest = Math.max(newest, mtimes[id] ?? 0);
-      held.diffs.forEach((_id, copy) => {
-        newest = Math.max(newest, copy.mtimeMs);
-      });
-      held.newest = newest;
+      held.newest = Math.max(newest, held.diffNewest);
     }
     return held.newest;
   }
@@ -411,7 +404,7 @@ export class Catalog {
   /** A file the mirror holds exactly as indexed, drawn at random (undefined when it holds none). */
   randomExact(mirrorId: number, random: () => number, accept: (file: RepoFile) => boolean = () => true): RepoFile | undefined {
     const held = this.held.get(mirrorId);
-    if (held === undefined || held.count === held.diffs.size) return undefined;
+    if (held === undefined || held.count === held.diffCount) return undefined;
     const files = this.matrix.files;
     const usable = (id: number): RepoFile | undefined => {
       if (!this.matrix.holdsExactly(id, held.slot) || !this.index.paths.has(id)) return undefined;
@@ -486,6 +479,7 @@ export class Catalog {
     const held = this.held.get(id);
     if (held !== undefined) {
       this.matrix.clearColumn(held.slot);
+      if (this.serving) this.diffs = this.diffs.withColumn(held.slot, undefined, () => true);
       this.slotMirrors[held.slot] = undefined;
       this.held.delete(id);
     }
@@ -551,7 +545,7 @@ export class Catalog {
    */
   private async refreshFiles(): Promise<void> {
     const [columns, links] = await Promise.all([this.store.readFileColumns(), this.store.listLinks()]);
-    const index = new FileIndex(columns);
+    const index = new FileIndex(columns, this.serving);
     const mirrors = this.mirrorList;
     const holdings: Holdings[] = [];
     for (const mirror of mirrors) holdings.push(await this.store.getHoldings(mirror.id));
@@ -559,11 +553,13 @@ export class Catalog {
     const matrix = new HoldingMatrix(index.paths.slots, Math.max(8, mirrors.length));
     const held = new Map<number, Held>();
     const slotMirrors: (Mirror | undefined)[] = [];
+    const indexed = (id: number): boolean => index.paths.has(id);
+    const diffs = this.serving ? DiffTable.build(index.paths.slots, new Map(holdings.map((h, slot) => [slot, diffColumn(h)])), indexed) : DiffTable.empty(0);
     mirrors.forEach((mirror, slot) => {
       const h = holdings[slot]!;
-      matrix.setColumn(slot, h, true);
-      const diffs = diffCopies(h, index);
-      held.set(mirror.id, { slot, diffs, count: popcount(h.bits) + diffs.size, newest: -1 });
+      matrix.setColumn(slot, h.bits, true);
+      const summary = diffSummary(h, index);
+      held.set(mirror.id, { slot, count: popcount(h.bits) + summary.diffCount, ...summary, newest: -1 });
       // The record as it is now: a local patch (a mirror marked down) may have landed during the reads above.
       slotMirrors[slot] = this.mirrors.get(mirror.id) ?? mirror;
     });
@@ -571,6 +567,7 @@ export class Catalog {
     this.records = new Map();
     this.links = new Map(links.map((l: RepoLink) => [l.path, l.target]));
     this.matrix = matrix;
+    this.diffs = diffs;
     this.held = held;
     this.slotMirrors = slotMirrors;
     this.mirrorGeneration = ++mirrorGenerations;
@@ -582,9 +579,10 @@ export class Catalog {
     const mirror = this.mirrors.get(id);
     if (mirror === undefined) return;
     const slot = this.held.get(id)?.slot ?? this.takeSlot(mirror);
-    this.matrix.setColumn(slot, holdings);
-    const diffs = diffCopies(holdings, this.index);
-    this.held.set(id, { slot, diffs, count: popcount(holdings.bits) + diffs.size, newest: -1 });
+    this.matrix.setColumn(slot, holdings.bits);
+    if (this.serving) this.diffs = this.diffs.withColumn(slot, diffColumn(holdings), (i) => this.index.paths.has(i));
+    const summary = diffSummary(holdings, this.index);
+    this.held.set(id, { slot, count: popcount(holdings.bits) + summary.diffCount, ...summary, newest: -1 });
     this.holdingTable = undefined;
   }
 }

@@ -1,15 +1,13 @@
-// Which mirror holds which file, as a bit matrix with one row per file id and one column per mirror slot.
-// A request reads one row: a few contiguous bytes, where a bitset per mirror would touch one cache line per
-// mirror (hundreds of memory stalls per request at hundreds of mirrors).
-import type { Holdings } from '../store/store.js';
+// Which mirror holds which file exactly as indexed, as a bit matrix with one row per file id and one column per
+// mirror slot. A request reads one row: a few contiguous bytes, where a bitset per mirror would touch one cache line
+// per mirror (hundreds of memory stalls per request at hundreds of mirrors). Differing copies are few and carry
+// values: they live in a DiffTable beside it.
 
 export class HoldingMatrix {
   /** Bytes per row. */
   readonly stride: number;
   /** Bit set: the mirror in that slot holds the file exactly as indexed. */
   readonly exact: Uint8Array;
-  /** Bit set: the mirror in that slot holds a differing copy (see its differing copies for the values). */
-  readonly differs: Uint8Array;
 
   constructor(
     /** Rows: file ids 0..files-1. */
@@ -18,7 +16,6 @@ export class HoldingMatrix {
   ) {
     this.stride = Math.max(1, Math.ceil(slots / 8));
     this.exact = new Uint8Array(files * this.stride);
-    this.differs = new Uint8Array(files * this.stride);
   }
 
   get slots(): number {
@@ -29,19 +26,15 @@ export class HoldingMatrix {
     return id < this.files && (this.exact[id * this.stride + (slot >>> 3)]! & (1 << (slot & 7))) !== 0;
   }
 
-  holdsDiffering(id: number, slot: number): boolean {
-    return id < this.files && (this.differs[id * this.stride + (slot >>> 3)]! & (1 << (slot & 7))) !== 0;
-  }
-
   /**
-   * Replaces column `slot` with `holdings` (ids beyond the rows are ignored: the index they belong to is not loaded
-   * yet). `empty`: the column is known to be clear already (a matrix being filled), which skips a pass over every row.
+   * Replaces column `slot` with the bitset `bits` (bit `id & 7` of byte `id >> 3`; ids beyond the rows are ignored:
+   * the index they belong to is not loaded yet). `empty`: the column is known to be clear already (a matrix being
+   * filled), which skips a pass over every row.
    */
-  setColumn(slot: number, holdings: Holdings, empty = false): void {
+  setColumn(slot: number, bits: Uint8Array, empty = false): void {
     if (!empty) this.clearColumn(slot);
     const byte = slot >>> 3;
     const bit = 1 << (slot & 7);
-    const { bits } = holdings;
     const limit = Math.min(bits.length, Math.ceil(this.files / 8));
     for (let i = 0; i < limit; i++) {
       const b = bits[i]!;
@@ -51,25 +44,18 @@ export class HoldingMatrix {
         if ((b & (1 << k)) !== 0 && id < this.files) this.exact[id * this.stride + byte]! |= bit;
       }
     }
-    for (const id of holdings.diffIds) if (id < this.files) this.differs[id * this.stride + byte]! |= bit;
   }
 
   clearColumn(slot: number): void {
     const byte = slot >>> 3;
     const mask = ~(1 << (slot & 7)) & 0xff;
-    for (let at = byte; at < this.exact.length; at += this.stride) {
-      this.exact[at]! &= mask;
-      this.differs[at]! &= mask;
-    }
+    for (let at = byte; at < this.exact.length; at += this.stride) this.exact[at]! &= mask;
   }
 
   /** A copy with room for `slots` columns (same rows), keeping every bit. */
   widened(slots: number): HoldingMatrix {
     const next = new HoldingMatrix(this.files, slots);
-    for (let id = 0; id < this.files; id++) {
-      next.exact.set(this.exact.subarray(id * this.stride, (id + 1) * this.stride), id * next.stride);
-      next.differs.set(this.differs.subarray(id * this.stride, (id + 1) * this.stride), id * next.stride);
-    }
+    for (let id = 0; id < this.files; id++) next.exact.set(this.exact.subarray(id * this.stride, (id + 1) * this.stride), id * next.stride);
     return next;
   }
 }

@@ -163,10 +163,7 @@ export class MirrorScanner {
       // Part of the mirror could not be read (rsync exit 23, an unreadable directory): what was not seen is
       // unknown, not gone, so keep the previous knowledge of it rather than dropping it (Mirrorbits drops it).
       const seen = new Set(kept.map((f) => f.path));
-      this.catalog.forEachHeld(mirror.id, (file) => {
-        const old = this.catalog.copyOf(mirror.id, file.path);
-        if (!seen.has(file.path) && old !== undefined) listed.push(old);
-      });
+      for (const old of this.catalog.copiesIn(await this.store.getHoldings(mirror.id))) if (!seen.has(old.path)) listed.push(old);
     }
     const counts = await this.store.replaceMirrorFiles(mirror.id, listed);
     const now = Date.now();

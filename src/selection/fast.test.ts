@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ClientLocation } from '../geo/location.js';
 import type { HoldingTable } from '../mirrors/catalog.js';
+import { DiffTable, type DiffColumn } from '../mirrors/diff-table.js';
 import { HoldingMatrix } from '../mirrors/holding-matrix.js';
 import { EXACT_COPY, type Mirror, type MirrorFile } from '../mirrors/mirror.js';
 import type { RepoFile } from '../repo/file.js';
@@ -94,20 +95,17 @@ const scenario = (seed: number): Scenario => {
   if (!client.valid) Object.assign(client, { countryCode: '', continentCode: '', latitude: 0, longitude: 0 });
   // Some free slots, as removals leave them.
   const slotted: (Mirror | undefined)[] = [];
-  const slotDiffs: (Map<number, MirrorFile> | undefined)[] = [];
+  const columns = new Map<number, DiffColumn>();
   const matrix = new HoldingMatrix(64, count * 2);
   mirrors.forEach((mirror, i) => {
     if (random() < 0.1) slotted.push(undefined);
     const slot = slotted.length;
     slotted.push(mirror);
-    slotDiffs[slot] = diffs[i];
-    matrix.setColumn(slot, {
-      bits: bits[i]!,
-      diffIds: new Uint32Array([...diffs[i]!.keys()]),
-      diffSizes: new Float64Array(diffs[i]!.size),
-      diffMtimes: new Float64Array(diffs[i]!.size),
-    });
+    matrix.setColumn(slot, bits[i]!);
+    const copies = [...diffs[i]!.entries()].sort((a, b) => a[0] - b[0]);
+    columns.set(slot, { ids: copies.map(([id]) => id), sizes: copies.map(([, c]) => c.size), mtimes: copies.map(([, c]) => c.mtimeMs) });
   });
+  const slotDiffs = DiffTable.build(64, columns, () => true);
   return {
     table: { mirrors: slotted, matrix, diffs: slotDiffs, generation: seed },
     file,
@@ -128,9 +126,9 @@ const holdersOf = (s: Scenario): Candidate[] => {
   s.table.mirrors.forEach((mirror, slot) => {
     if (mirror === undefined) return;
     if (s.table.matrix.holdsExactly(s.id, slot)) out.push({ mirror, copy: EXACT_COPY });
-    else if (s.table.matrix.holdsDiffering(s.id, slot)) {
-      const copy = s.table.diffs[slot]!.get(s.id);
-      if (copy) out.push({ mirror, copy });
+    else {
+      const copy = s.table.diffs.get(s.id, slot);
+      if (copy) out.push({ mirror, copy: { path: s.file.path, ...copy } });
     }
   });
   return out;

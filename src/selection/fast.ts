@@ -4,7 +4,8 @@
 // client location and kept while the mirrors do not change. select.test.ts checks it against selectMirrors.
 import type { ClientLocation } from '../geo/location.js';
 import type { HoldingTable } from '../mirrors/catalog.js';
-import { EXACT_COPY, type Mirror } from '../mirrors/mirror.js';
+import type { DiffTable } from '../mirrors/diff-table.js';
+import { EXACT_COPY, type Mirror, type MirrorFile } from '../mirrors/mirror.js';
 import type { RepoFile } from '../repo/file.js';
 import { distanceKm32 } from './distance.js';
 import { absoluteURL, fileCheck, filterReason } from './filter.js';
@@ -120,6 +121,14 @@ export class ProfileCache {
 // Scratch space reused by every call (the request path is synchronous, so one set is enough).
 let accepted = new Int32Array(64);
 let scores = new Float64Array(64);
+/** The current row's differing copies as bits, one byte per 8 slots like a matrix row; all zero between requests. */
+let differs = new Uint8Array(8);
+
+/** The differing copy in `slot` among a row's entries (start..end of the diff table), as a MirrorFile. */
+const diffCopy = (diffs: DiffTable, start: number, end: number, slot: number, path: string): MirrorFile | undefined => {
+  for (let at = start; at < end; at++) if (diffs.slots[at] === slot) return { path, size: diffs.sizes[at]!, mtimeMs: diffs.mtimes[at]! };
+  return undefined;
+};
 const mirrorsScratch: Mirror[] = [];
 const scoresScratch: number[] = [];
 
@@ -151,16 +160,20 @@ export function selectForRedirect(
   // the rest (differing copies, mirrors mid-sync or lagging) go through the full filter. Accepted slots are emitted in
   // slot order, as selectMirrors sees its candidates.
   const row = id * matrix.stride;
+  const { diffs } = table;
+  const diffStart = diffs.rowStart[id]!;
+  const diffEnd = diffs.rowStart[id + 1]!;
+  if (differs.length < matrix.stride) differs = new Uint8Array(matrix.stride * 2);
+  for (let at = diffStart; at < diffEnd; at++) differs[diffs.slots[at]! >>> 3]! |= 1 << (diffs.slots[at]! & 7);
   for (let b = 0; b < matrix.stride; b++) {
     const exact = matrix.exact[row + b]!;
-    const differs = matrix.differs[row + b]!;
     let take = exact & profile.fastMask[b]!;
-    let slow = ((exact | differs) & profile.usableMask[b]!) & ~take;
+    let slow = ((exact | differs[b]!) & profile.usableMask[b]!) & ~take;
     while (slow !== 0) {
       const mask = slow & -slow;
       slow ^= mask;
       const s = b * 8 + (31 - Math.clz32(mask));
-      const copy = (exact & mask) !== 0 ? EXACT_COPY : table.diffs[s]?.get(id);
+      const copy = (exact & mask) !== 0 ? EXACT_COPY : diffCopy(diffs, diffStart, diffEnd, s, file.path);
       if (copy === undefined) continue;
       check ??= fileCheck(file, options.allowOutdatedFiles, options.fixTimezoneOffsets, options.maxMirrorLagMs ?? 0);
       if (filterReason(table.mirrors[s]!, copy, client, tls, check) === '') take |= mask;
@@ -171,6 +184,7 @@ export function selectForRedirect(
       accepted[k++] = b * 8 + (31 - Math.clz32(mask));
     }
   }
+  for (let at = diffStart; at < diffEnd; at++) differs[diffs.slots[at]! >>> 3] = 0;
   const choices = client.valid ? ranked(table, profile, k, client, options, limit) : shuffled(table, profile, k, options.random);
   return choices.length > limit ? choices.slice(0, limit) : choices;
 }
