@@ -4,10 +4,9 @@
 import { closeSync, existsSync, futimesSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { defaultSettings, initialState } from '../src/mirrors/mirror.js';
-import type { MirrorFile } from '../src/mirrors/mirror.js';
 import type { RepoFile } from '../src/repo/file.js';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import type { Store } from '../src/store/store.js';
+import type { MirrorCopies, Store } from '../src/store/store.js';
 import { CITIES } from './cities.js';
 import { hex, intBetween, logNormal, pick, seeded } from './random.js';
 import type { Random } from './random.js';
@@ -214,20 +213,24 @@ const addMirrors = async (store: Store, random: Random, count: number): Promise<
 };
 
 /** What one mirror holds: a `share` of the files, a few of them in an older version. */
-const mirrorFiles = (random: Random, files: readonly RepoFile[], plan: MirrorPlan): { list: MirrorFile[]; outdated: number } => {
-  const list: MirrorFile[] = [];
+/** What a mirror holds, as copies by file id (`ids[i]` is the id of `files[i]`): no object per copy. */
+const mirrorCopies = (random: Random, files: readonly RepoFile[], ids: Uint32Array, plan: MirrorPlan): { copies: MirrorCopies; outdated: number } => {
+  const copies: MirrorCopies = { length: 0, ids: new Uint32Array(files.length), sizes: new Float64Array(files.length), mtimes: new Float64Array(files.length) };
   let outdated = 0;
-  for (const file of files) {
-    if (random() >= plan.share) continue;
+  files.forEach((file, i) => {
+    if (random() >= plan.share) return;
+    const at = copies.length++;
+    copies.ids[at] = ids[i]!;
     if (plan.outdated > 0 && random() < plan.outdated) {
       outdated++;
-      const older = file.mtimeMs - intBetween(random, 1, 60) * 86_400_000;
-      list.push({ path: file.path, size: random() < 0.5 ? file.size : Math.max(1, file.size - intBetween(random, 1, 4096)), mtimeMs: older });
+      copies.mtimes[at] = file.mtimeMs - intBetween(random, 1, 60) * 86_400_000;
+      copies.sizes[at] = random() < 0.5 ? file.size : Math.max(1, file.size - intBetween(random, 1, 4096));
     } else {
-      list.push({ path: file.path, size: file.size, mtimeMs: file.mtimeMs });
+      copies.sizes[at] = file.size;
+      copies.mtimes[at] = file.mtimeMs;
     }
-  }
-  return { list, outdated };
+  });
+  return { copies, outdated };
 };
 
 const timed = async <T>(timings: Record<string, number>, step: string, work: () => Promise<T> | T): Promise<T> => {
@@ -265,11 +268,15 @@ export const generateDataset = async (options: DatasetOptions): Promise<Dataset>
     await timed(timings, 'storeFiles', () => store.replaceFiles(files, []));
     const mirrors = await timed(timings, 'storeMirrors', () => addMirrors(store, random, options.mirrors));
     await timed(timings, 'storeMirrorFiles', async () => {
+      const columns = await store.readFileColumns();
+      const idOf = new Map(columns.paths.map((path, i) => [path, columns.ids[i]!]));
+      const ids = Uint32Array.from(files, (f) => idOf.get(f.path)!);
+      idOf.clear();
       for (const { id, plan } of mirrors) {
-        const { list, outdated } = mirrorFiles(random, files, plan);
-        await store.replaceMirrorFiles(id, list);
-        await store.updateMirror(id, { filesKnown: list.length });
-        copies += list.length;
+        const { copies: held, outdated } = mirrorCopies(random, files, ids, plan);
+        await store.replaceMirrorCopies(id, held);
+        await store.updateMirror(id, { filesKnown: held.length });
+        copies += held.length;
         outdatedCopies += outdated;
         if (id % 25 === 0) log(`  ${id}/${mirrors.length} mirrors stored`);
       }

@@ -284,10 +284,14 @@ export class Catalog {
     return cache ? this.file(id) : this.record(id);
   }
 
-  /** Size and mtime of the indexed file at `path`, without building its record (scans look up a million). */
-  stat(path: string): { size: number; mtimeMs: number } | undefined {
-    const id = this.index.id(path);
-    return id === undefined ? undefined : { size: this.index.sizes[id]!, mtimeMs: this.index.mtimes[id]! };
+  /** The id of the indexed file at `path` (no symlink followed). */
+  idOf(path: string): number | undefined {
+    return this.index.id(path);
+  }
+
+  /** Size and mtime of indexed file `id`. */
+  statById(id: number): { size: number; mtimeMs: number } | undefined {
+    return this.index.paths.has(id) ? { size: this.index.sizes[id]!, mtimeMs: this.index.mtimes[id]! } : undefined;
   }
 
   /** The index as a rescan compares with it (see KnownIndex in repo/indexer.ts). */
@@ -306,10 +310,6 @@ export class Catalog {
       unchanged: (id, size, mtimeMs, algos) =>
         index.sizes[id] === size && index.mtimes[id] === mtimeMs && HASHES.every(([name]) => index.hasDigest(name, id) === algos.includes(name)),
     };
-  }
-
-  hasFile(path: string): boolean {
-    return this.index.id(path) !== undefined;
   }
 
   /** The record of an indexed file id (as `resolve` gives). */
@@ -363,28 +363,6 @@ export class Catalog {
       if (exact) out.push({ mirror, copy: EXACT_COPY });
       else if (at < end && diffs.slots[at] === slot) out.push({ mirror, copy: { path, size: diffs.sizes[at]!, mtimeMs: diffs.mtimes[at]! } });
     }
-    return out;
-  }
-
-  /**
-   * The copies a mirror's holdings (as the store gives them) stand for, with paths and, for exact copies, the index's
-   * size and mtime; copies of files no longer indexed are left out.
-   */
-  copiesIn(holdings: Holdings): MirrorFile[] {
-    const out: MirrorFile[] = [];
-    const { index } = this;
-    const { bits } = holdings;
-    for (let i = 0; i < bits.length; i++) {
-      if (bits[i] === 0) continue;
-      for (let k = 0; k < 8; k++) {
-        const id = i * 8 + k;
-        if ((bits[i]! & (1 << k)) === 0 || !index.paths.has(id)) continue;
-        out.push({ path: index.paths.path(id)!, size: index.sizes[id]!, mtimeMs: index.mtimes[id]! });
-      }
-    }
-    holdings.diffIds.forEach((id, i) => {
-      if (index.paths.has(id)) out.push({ path: index.paths.path(id)!, size: holdings.diffSizes[i]!, mtimeMs: holdings.diffMtimes[i]! });
-    });
     return out;
   }
 

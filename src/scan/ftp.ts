@@ -11,6 +11,7 @@ import { DAY_MS, MINUTE_MS, parseFtpListing, parseMlsxTime } from './ftp-listing
 import {
   DEFAULT_MAX_FILES,
   ScanError,
+  FileCollector,
   SkipLog,
   addWarning,
   describeError,
@@ -168,14 +169,17 @@ export const scanFtp = async (url: string, opts: FtpScanOptions = {}): Promise<S
       );
     }
     let precisionMs = 1000;
-    const files: MirrorFile[] = found.map((f) => {
+    const files = new FileCollector(opts.onFile);
+    for (const f of found) {
       // A date known only to the day would never match the repository's: record it as unknown instead.
-      if (f.precisionMs >= DAY_MS || f.precisionMs === 0) return { path: f.path, size: f.size, mtimeMs: 0 };
-      if (f.precisionMs === MINUTE_MS) precisionMs = MINUTE_MS;
-      return { path: f.path, size: f.size, mtimeMs: f.mtimeMs };
-    });
-    reportProgress(opts, files.length);
-    return { protocol: 'ftp', files, precisionMs, skipped: skips.count, skippedExamples: skips.examples, partial, warnings };
+      if (f.precisionMs >= DAY_MS || f.precisionMs === 0) files.add({ path: f.path, size: f.size, mtimeMs: 0 });
+      else {
+        if (f.precisionMs === MINUTE_MS) precisionMs = MINUTE_MS;
+        files.add({ path: f.path, size: f.size, mtimeMs: f.mtimeMs });
+      }
+    }
+    reportProgress(opts, files.count);
+    return { protocol: 'ftp', files: files.files, listed: files.count, precisionMs, skipped: skips.count, skippedExamples: skips.examples, partial, warnings };
   } catch (err) {
     const failure = deadline.failure();
     if (failure) throw stoppedError(shown, failure, opts);

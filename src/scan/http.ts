@@ -4,13 +4,13 @@
 // Index pages give times in UTC (nginx by default) or in the server's local time (Apache, lighttpd); they
 // are read as UTC, and a constant offset is left to the timezone-offset detection that follows a scan.
 // Times from HEAD (Last-Modified) are always UTC, to the second.
-import type { MirrorFile } from '../mirrors/mirror.js';
 import { parseIndexPage } from './http-index.js';
 import {
   DEFAULT_MAX_FILES,
   ScanError,
   SkipLog,
   addWarning,
+  FileCollector,
   describeError,
   formatDuration,
   redactURL,
@@ -297,7 +297,7 @@ export const scanHttp = async (url: string, opts: HttpScanOptions = {}): Promise
       );
     }
     let precisionMs = 1000;
-    const result: MirrorFile[] = [];
+    const result = new FileCollector(opts.onFile);
     for (const f of files) {
       if (!f.sizeExact || f.size === undefined) {
         // A failed HEAD was counted already; past the budget the file is left out rather than recorded
@@ -309,10 +309,10 @@ export const scanHttp = async (url: string, opts: HttpScanOptions = {}): Promise
         continue;
       }
       if (f.mtimeMs !== undefined && f.precisionMs !== undefined && f.precisionMs > precisionMs) precisionMs = f.precisionMs;
-      result.push({ path: f.path, size: f.size, mtimeMs: f.mtimeMs ?? 0 });
+      result.add({ path: f.path, size: f.size, mtimeMs: f.mtimeMs ?? 0 });
     }
-    reportProgress(opts, result.length);
-    return { protocol: 'http', files: result, precisionMs, skipped: skips.count, skippedExamples: skips.examples, partial, warnings };
+    reportProgress(opts, result.count);
+    return { protocol: 'http', files: result.files, listed: result.count, precisionMs, skipped: skips.count, skippedExamples: skips.examples, partial, warnings };
   } catch (err) {
     crawl.abort();
     stopIfStopped();

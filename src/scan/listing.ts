@@ -11,11 +11,19 @@ export interface ScanOptions {
   onProgress?: (filesSeen: number) => void;
   /** More entries than this make the scan fail rather than exhaust memory. Default 5,000,000. */
   maxFiles?: number;
+  /**
+   * Receives each file listed, instead of ScanResult.files (then left empty), so that a million-entry listing is
+   * not held as a million objects. A scan that fails may have passed some files already.
+   */
+  onFile?: (file: MirrorFile) => void;
 }
 
 export interface ScanResult {
   protocol: ScanProtocol;
+  /** The files listed; empty when they went to ScanOptions.onFile. */
   files: MirrorFile[];
+  /** How many files were listed. */
+  listed: number;
   /** Resolution of the mtimes in `files`: compare them with the repository's after truncating both to it. */
   precisionMs: number;
   /** Listing entries that were ignored because they could not be trusted or parsed. */
@@ -43,6 +51,20 @@ export class ScanError extends Error {
     this.name = 'ScanError';
     this.url = shown;
     this.kind = kind;
+  }
+}
+
+/** Where a scanner puts the files it lists: ScanOptions.onFile when given, else an array for ScanResult.files. */
+export class FileCollector {
+  readonly files: MirrorFile[] = [];
+  count = 0;
+
+  constructor(private readonly onFile: ((file: MirrorFile) => void) | undefined) {}
+
+  add(file: MirrorFile): void {
+    this.count++;
+    if (this.onFile) this.onFile(file);
+    else this.files.push(file);
   }
 }
 

@@ -1,12 +1,14 @@
 // Scans one mirror and stores what it holds: picks the protocol, keeps only files the repository has, logs the outcome.
 import type { Catalog } from '../mirrors/catalog.js';
-import type { Mirror, MirrorFile, ScanProtocol } from '../mirrors/mirror.js';
+import type { Mirror, ScanProtocol } from '../mirrors/mirror.js';
 import type { Metrics } from '../stats/metrics.js';
 import type { Store } from '../store/store.js';
 import { redactURL } from './listing.js';
 import type { ScanResult } from './listing.js';
 import { scanMirror } from './scan.js';
-import { detectTimezoneOffset, sample } from './tz-offset.js';
+import { detectTimezoneOffset } from './tz-offset.js';
+import { CopyList, samplePositions } from './copies.js';
+import { forEachBit } from '../store/holdings.js';
 import { truncateTime } from '../selection/filter.js';
 
 /** Scans failing in a row before a mirror is flagged (shown in `list --state`, logged). */
@@ -91,9 +93,12 @@ export class MirrorScanner {
       for (const { protocol, url } of urls) {
         await this.store.appendLog(mirror.id, { time: Date.now(), kind: 'scan-started', message: `${protocol.toUpperCase()} scan started (${redactURL(url)})` });
         let result: ScanResult;
+        let copies: CopyList;
         const attempt = Date.now();
         try {
-          result = await scanMirror(url, { signal: options.signal, timeoutMs: this.settings().timeoutMs, onProgress: options.onProgress });
+          copies = new CopyList((path) => this.catalog.idOf(path));
+          const list = copies;
+          result = await scanMirror(url, { signal: options.signal, timeoutMs: this.settings().timeoutMs, onProgress: options.onProgress, onFile: (file) => list.add(file) });
           this.metrics?.scan(protocol, true, (Date.now() - attempt) / 1000, mirror.name);
         } catch (error) {
           this.metrics?.scan(protocol, false, (Date.now() - attempt) / 1000, mirror.name);
@@ -103,7 +108,7 @@ export class MirrorScanner {
           if (options.signal?.aborted) break;
           continue;
         }
-        const summary = await this.record(mirror, protocol, url, result, options.enable === true, started);
+        const summary = await this.record(mirror, protocol, url, result, copies, options.enable === true, started);
         const current = this.catalog.getMirror(mirror.id);
         if (current) await this.afterScan(current);
         return summary;
@@ -125,13 +130,14 @@ export class MirrorScanner {
   }
 
   /** FixTimezoneOffsets: the offset a sample of the mirror's files agrees on, else 0 (and why, for the log). */
-  private timezoneOffset(kept: readonly MirrorFile[], precisionMs: number): { offsetMs: number; note: string } {
+  private timezoneOffset(copies: CopyList, precisionMs: number): { offsetMs: number; note: string } {
     if (!this.settings().fixTimezoneOffsets) return { offsetMs: 0, note: '' };
-    const drawn = sample(kept, 100);
+    const drawn = samplePositions(copies.length, 100);
     const pairs = [];
-    for (const copy of drawn) {
-      const local = this.catalog.stat(copy.path);
-      if (local && copy.mtimeMs !== 0 && copy.size === local.size) pairs.push({ localMs: local.mtimeMs, mirrorMs: copy.mtimeMs });
+    for (const at of drawn) {
+      const local = this.catalog.statById(copies.ids[at]!);
+      const mirrorMs = copies.mtimes[at]!;
+      if (local && mirrorMs !== 0 && copies.sizes[at] === local.size) pairs.push({ localMs: local.mtimeMs, mirrorMs });
     }
     const guess = detectTimezoneOffset(pairs, drawn.length, precisionMs);
     if ('reason' in guess) return { offsetMs: 0, note: guess.reason };
@@ -143,29 +149,34 @@ export class MirrorScanner {
    * precision, after the timezone correction) take the index's mtime, so the store keeps them as exact copies;
    * the others keep what the scan saw and are checked per request.
    */
-  private canonical(kept: MirrorFile[], precisionMs: number, offsetMs: number): MirrorFile[] {
-    // In place: the listing is this scan's own, and a million new objects would double its memory.
-    for (const copy of kept) {
-      const local = this.catalog.stat(copy.path);
-      if (local === undefined || copy.size !== local.size || copy.mtimeMs === local.mtimeMs) continue;
-      if (copy.mtimeMs === 0 || truncateTime(copy.mtimeMs + offsetMs, precisionMs) === truncateTime(local.mtimeMs, precisionMs)) copy.mtimeMs = local.mtimeMs;
+  private canonical(copies: CopyList, precisionMs: number, offsetMs: number): void {
+    for (let at = 0; at < copies.length; at++) {
+      const local = this.catalog.statById(copies.ids[at]!);
+      const mtimeMs = copies.mtimes[at]!;
+      if (local === undefined || copies.sizes[at] !== local.size || mtimeMs === local.mtimeMs) continue;
+      if (mtimeMs === 0 || truncateTime(mtimeMs + offsetMs, precisionMs) === truncateTime(local.mtimeMs, precisionMs)) copies.mtimes[at] = local.mtimeMs;
     }
-    return kept;
   }
 
-  private async record(mirror: Mirror, protocol: ScanProtocol, url: string, result: ScanResult, enable: boolean, started: number): Promise<ScanSummary> {
-    const kept: MirrorFile[] = [];
-    for (const file of result.files) if (this.catalog.hasFile(file.path)) kept.push(file);
-    const tz = this.timezoneOffset(kept, result.precisionMs);
-    let listed = this.canonical(kept, result.precisionMs, tz.offsetMs);
+  private async record(mirror: Mirror, protocol: ScanProtocol, url: string, result: ScanResult, copies: CopyList, enable: boolean, started: number): Promise<ScanSummary> {
+    const known = copies.length;
+    const tz = this.timezoneOffset(copies, result.precisionMs);
+    this.canonical(copies, result.precisionMs, tz.offsetMs);
     if (result.partial) {
-      listed = kept.slice();
       // Part of the mirror could not be read (rsync exit 23, an unreadable directory): what was not seen is
       // unknown, not gone, so keep the previous knowledge of it rather than dropping it (Mirrorbits drops it).
-      const seen = new Set(kept.map((f) => f.path));
-      for (const old of this.catalog.copiesIn(await this.store.getHoldings(mirror.id))) if (!seen.has(old.path)) listed.push(old);
+      const seen = new Uint8Array(this.catalog.knownIndex().slots);
+      for (let at = 0; at < known; at++) seen[copies.ids[at]!] = 1;
+      const before = await this.store.getHoldings(mirror.id);
+      forEachBit(before.bits, (id) => {
+        const local = this.catalog.statById(id);
+        if (seen[id] !== 1 && local !== undefined) copies.push(id, local.size, local.mtimeMs);
+      });
+      before.diffIds.forEach((id, i) => {
+        if (seen[id] !== 1) copies.push(id, before.diffSizes[i]!, before.diffMtimes[i]!);
+      });
     }
-    const counts = await this.store.replaceMirrorFiles(mirror.id, listed);
+    const counts = await this.store.replaceMirrorCopies(mirror.id, copies);
     const now = Date.now();
     const updated = await this.store.updateMirror(mirror.id, {
       tzOffsetMs: tz.offsetMs,
@@ -173,15 +184,15 @@ export class MirrorScanner {
       lastSuccessfulSync: now,
       lastSuccessfulSyncProtocol: protocol,
       lastSuccessfulSyncPrecisionMs: result.precisionMs,
-      filesKnown: kept.length,
+      filesKnown: known,
       ...(enable ? { enabled: true } : {}),
     });
     const summary: ScanSummary = {
       mirror: mirror.name,
       protocol,
       url: redactURL(url),
-      listed: result.files.length,
-      known: kept.length,
+      listed: copies.listed,
+      known,
       added: counts.added,
       changed: counts.changed,
       removed: counts.removed,

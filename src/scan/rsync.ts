@@ -1,10 +1,10 @@
 // Scans a mirror by running the `rsync` program in list-only mode and parsing its output as it streams.
 // Credentials travel in the environment, never on the command line (visible to every local user).
 import { spawn } from 'node:child_process';
-import type { MirrorFile } from '../mirrors/mirror.js';
 import {
   DEFAULT_MAX_FILES,
   ScanError,
+  FileCollector,
   SkipLog,
   addWarning,
   redactURL,
@@ -106,7 +106,7 @@ export const scanRsync = async (url: string, opts: ScanOptions = {}): Promise<Sc
     throw stoppedError(shown, deadline.failure() ?? 'aborted', opts);
   }
 
-  const files: MirrorFile[] = [];
+  const files = new FileCollector(opts.onFile);
   const skips = new SkipLog();
   const stderr: string[] = [];
   let tooMany = false;
@@ -116,8 +116,8 @@ export const scanRsync = async (url: string, opts: ScanOptions = {}): Promise<Sc
     const parsed = parseRsyncLine(line);
     if (parsed.kind === 'skipped') skips.add(parsed.reason, line);
     if (parsed.kind !== 'file') return;
-    files.push(parsed.file);
-    if (files.length % PROGRESS_EVERY === 0) reportProgress(opts, files.length);
+    files.add(parsed.file);
+    if (files.count % PROGRESS_EVERY === 0) reportProgress(opts, files.count);
   };
 
   return new Promise<ScanResult>((resolve, reject) => {
@@ -162,7 +162,7 @@ export const scanRsync = async (url: string, opts: ScanOptions = {}): Promise<Sc
         pending = [];
         pendingLength = 0;
         start = newline + 1;
-        if (files.length > maxFiles) {
+        if (files.count > maxFiles) {
           tooMany = true;
           stop();
         }
@@ -207,7 +207,8 @@ export const scanRsync = async (url: string, opts: ScanOptions = {}): Promise<Sc
       }
       const result: ScanResult = {
         protocol: 'rsync',
-        files,
+        files: files.files,
+        listed: files.count,
         precisionMs: 1000,
         skipped: skips.count,
         skippedExamples: skips.examples,
@@ -216,17 +217,17 @@ export const scanRsync = async (url: string, opts: ScanOptions = {}): Promise<Sc
       };
       const detail = explanation(stderr);
       if (code === 0) {
-        reportProgress(opts, files.length);
+        reportProgress(opts, files.count);
         resolve(result);
       } else if (code === 23) {
         result.partial = true;
         addWarning(result.warnings, `rsync: some files or directories could not be listed (exit 23)`);
         for (const line of stderr.filter((l) => /^rsync: /.test(l))) addWarning(result.warnings, line);
-        reportProgress(opts, files.length);
+        reportProgress(opts, files.count);
         resolve(result);
       } else if (code === 24) {
         addWarning(result.warnings, 'rsync: some files vanished while they were being listed (exit 24)');
-        reportProgress(opts, files.length);
+        reportProgress(opts, files.count);
         resolve(result);
       } else {
         const known = code === null ? undefined : EXIT_MEANINGS[code];

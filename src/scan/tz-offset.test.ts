@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectTimezoneOffset, sample } from './tz-offset.js';
+import { detectTimezoneOffset } from './tz-offset.js';
 
 const T = 1_700_000_000_000;
 const pairs = (n: number, offset: number, odd = 0) =>
@@ -18,13 +18,5 @@ describe('detectTimezoneOffset', () => {
     const minute = 28_333_333 * 60_000; // a whole minute
     const p = Array.from({ length: 10 }, (_, i) => ({ localMs: minute + i * 60_000 + 59_000, mirrorMs: minute + i * 60_000 - 3_600_000 }));
     assert.equal((detectTimezoneOffset(p, 10, 60_000) as { offsetMs: number }).offsetMs, 3_600_000);
-  });
-});
-
-describe('sample', () => {
-  it('returns everything when there are few', () => assert.deepEqual(sample([1, 2, 3], 5), [1, 2, 3]));
-  it('returns n distinct elements', () => {
-    const s = sample(Array.from({ length: 1000 }, (_, i) => i), 100);
-    assert.equal(new Set(s).size, 100);
   });
 });

@@ -31,14 +31,3 @@ export const detectTimezoneOffset = (pairs: readonly TimePair[], sampled: number
   }
   return { offsetMs: best, agreeing: bestCount, sample: pairs.length };
 };
-
-/** Up to `n` distinct elements of `items` drawn at random. */
-export const sample = <T>(items: readonly T[], n: number, random: () => number = Math.random): T[] => {
-  if (items.length <= n) return [...items];
-  const copy = [...items];
-  for (let i = 0; i < n; i++) {
-    const j = i + Math.floor(random() * (copy.length - i));
-    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
-  }
-  return copy.slice(0, n);
-};

@@ -13,6 +13,7 @@ import {
   NotFoundError,
   StoreError,
   type LogEntry,
+  type MirrorCopies,
   type MirrorPatch,
   type RepoLink,
   type Store,
@@ -78,6 +79,13 @@ const fullState = (): MirrorState => ({
 const plainSettings = (name: string): MirrorSettings => ({ ...defaultSettings(), name, httpURL: `${name.toLowerCase()}.example.net/` });
 
 const addPlain = (store: Store, name: string): Promise<Mirror> => store.addMirror(plainSettings(name), initialState(NOW));
+
+const copiesOf = (copies: readonly { id: number; size: number; mtimeMs: number }[]): MirrorCopies => ({
+  length: copies.length,
+  ids: Uint32Array.from(copies, (c) => c.id),
+  sizes: Float64Array.from(copies, (c) => c.size),
+  mtimes: Float64Array.from(copies, (c) => c.mtimeMs),
+});
 
 const repoFile = (path: string, size = 100, extra: Partial<RepoFile> = {}): RepoFile => ({
   path,
@@ -320,6 +328,7 @@ export const runStoreContract = (name: string, open: () => Promise<StoreFixture>
             ['updateMirror', () => store.updateMirror(4242, { score: 1 })],
             ['removeMirror', () => store.removeMirror(4242)],
             ['replaceMirrorFiles', () => store.replaceMirrorFiles(4242, [mirrorFile('/a')])],
+            ['replaceMirrorCopies', () => store.replaceMirrorCopies(4242, copiesOf([]))],
             ['appendLog', () => store.appendLog(4242, { time: NOW, kind: 'edited', message: 'x' })],
           ];
           for (const [method, call] of calls) {
@@ -577,6 +586,37 @@ export const runStoreContract = (name: string, open: () => Promise<StoreFixture>
           assert.deepEqual(await store.replaceMirrorFiles(two.id, [mirrorFile('/shared', 2)]), counts(1, 0, 0, 0));
           assert.deepEqual(await store.listMirrorFiles(one.id), [mirrorFile('/only-one'), mirrorFile('/shared', 1)]);
           assert.deepEqual(await store.listMirrorFiles(two.id), [mirrorFile('/shared', 2)]);
+        }),
+      );
+
+      it(
+        'replaces a listing given by file id exactly as the same listing given by path',
+        withStore(async (store) => {
+          const byId = await addPlain(store, 'ById');
+          const byPathMirror = await addPlain(store, 'ByPath');
+          await store.replaceFiles(['/a', '/b', '/c', '/d'].map((p) => repoFile(p)), []);
+          const columns = await store.readFileColumns();
+          const ids = new Map(columns.paths.map((path, i) => [path, columns.ids[i]!]));
+          const listings = [
+            [mirrorFile('/b', 2), mirrorFile('/a', 1), mirrorFile('/c', 3, 0)],
+            [mirrorFile('/a', 1), mirrorFile('/b', 20), mirrorFile('/c', 3, NOW + 0.5), mirrorFile('/d', 4)],
+            [mirrorFile('/d', 4), mirrorFile('/d', 5)],
+            [mirrorFile('/a'), mirrorFile('/b', 100, NOW - 1000)],
+            [],
+          ];
+          for (const listing of listings) {
+            const expected = await store.replaceMirrorFiles(byPathMirror.id, listing);
+            const copies = copiesOf(listing.map((f) => ({ id: ids.get(f.path)!, size: f.size, mtimeMs: f.mtimeMs })));
+            assert.deepEqual(await store.replaceMirrorCopies(byId.id, copies), expected, JSON.stringify(listing));
+            assert.deepEqual(await store.getHoldings(byId.id), await store.getHoldings(byPathMirror.id));
+            assert.deepEqual(await store.replaceMirrorCopies(byId.id, copies), counts(expected.total, 0, 0, 0), 'again: no change');
+          }
+          // Ids the index does not have (never given, or removed since) are dropped; arrays may be longer than `length`.
+          const gone = ids.get('/d')!;
+          await store.replaceFiles(['/a', '/b', '/c'].map((p) => repoFile(p)), []);
+          const copies = copiesOf([{ id: ids.get('/a')!, size: 1, mtimeMs: NOW }, { id: gone, size: 1, mtimeMs: NOW }, { id: 99_999, size: 1, mtimeMs: NOW }]);
+          assert.deepEqual(await store.replaceMirrorCopies(byId.id, { ...copies, length: 2 }), counts(1, 1, 0, 0));
+          assert.deepEqual(await store.listMirrorFiles(byId.id), [mirrorFile('/a', 1)]);
         }),
       );
 

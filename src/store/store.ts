@@ -80,6 +80,14 @@ export interface Holdings {
   diffMtimes: Float64Array;
 }
 
+/** Copies by file id: entry `i < length` is file `ids[i]` with the size and mtime a scan saw (arrays may be longer). */
+export interface MirrorCopies {
+  length: number;
+  ids: Uint32Array;
+  sizes: Float64Array;
+  mtimes: Float64Array;
+}
+
 /** Fields left out, or set to undefined, keep their value. */
 export type MirrorPatch = Partial<MirrorSettings & MirrorState>;
 
@@ -135,6 +143,11 @@ export interface Store {
    * A path given twice counts once (the last wins); counts are of kept paths. Throws NotFoundError.
    */
   replaceMirrorFiles(id: number, files: readonly MirrorFile[]): Promise<ReplaceCounts>;
+  /**
+   * The same from copies named by file id (the scan's path: a million-entry listing without a path per copy).
+   * Ids not in the index are dropped; an id given twice counts once (the last wins). Throws NotFoundError.
+   */
+  replaceMirrorCopies(id: number, copies: MirrorCopies): Promise<ReplaceCounts>;
 
   /** Keeps at most MAX_LOG_ENTRIES per mirror. Publishes no event. Throws NotFoundError. */
   appendLog(id: number, entry: LogEntry): Promise<void>;

@@ -16,6 +16,7 @@ import {
   type FileColumns,
   type Holdings,
   type LogEntry,
+  type MirrorCopies,
   type MirrorDownloads,
   type MirrorPatch,
   type ReplaceCounts,
@@ -157,6 +158,7 @@ const prepareStatements = (db: Database.Database) => {
       'INSERT INTO holdings (mirror_id, bits, diffs) VALUES (?, ?, ?) ON CONFLICT (mirror_id) DO UPDATE SET bits = excluded.bits, diffs = excluded.diffs',
     ),
     pathIds: db.prepare<[], [string, number, number, number]>('SELECT path, id, size, mtime_ms FROM files ORDER BY path').raw(true),
+    idSizes: db.prepare<[], [number, number, number]>('SELECT id, size, mtime_ms FROM files').raw(true),
     indexedByPath: db.prepare<[], IndexedRow>('SELECT id, path, size, mtime_ms AS mtimeMs, sha1, sha256, md5 FROM files ORDER BY path'),
     indexedOne: db.prepare<[string], IndexedRow>('SELECT id, path, size, mtime_ms AS mtimeMs, sha1, sha256, md5 FROM files WHERE path = ?'),
     idPaths: db.prepare<[], [number, string, number, number]>('SELECT id, path, size, mtime_ms FROM files ORDER BY path').raw(true),
@@ -489,13 +491,42 @@ class SqliteStore implements Store {
         if (copy.size === size && copy.mtimeMs === mtimeMs) edit.setExact(fileId);
         else edit.setDiffering(fileId, copy.size, copy.mtimeMs);
       }
-      const before = this.#holdings(id);
-      const after = edit.build();
-      const counts = compareHoldings(before, after);
-      if (!sameHoldings(before, after)) sql.putHoldings.run(id, after.bits, encodeDiffs(after));
-      return counts;
+      return this.#putHoldings(id, edit);
     });
     if (anyChange(counts)) this.#publish({ type: 'mirror-files', id });
+    return counts;
+  }
+
+  async replaceMirrorCopies(id: number, copies: MirrorCopies): Promise<ReplaceCounts> {
+    const sql = this.#sql;
+    const counts = this.#write(() => {
+      this.#requireMirror(id);
+      const next = Number(sql.nextFileId.get()?.value ?? 0);
+      // Where each id's last entry is: one pass over the index, with no sort and no Map of a million copies.
+      const at = new Int32Array(next).fill(-1);
+      for (let i = 0; i < copies.length; i++) {
+        const fileId = copies.ids[i]!;
+        if (fileId < next) at[fileId] = i;
+      }
+      const edit = new HoldingsBuilder(undefined, next);
+      for (const [fileId, size, mtimeMs] of sql.idSizes.iterate()) {
+        const i = at[fileId]!;
+        if (i < 0) continue;
+        if (copies.sizes[i] === size && copies.mtimes[i] === mtimeMs) edit.setExact(fileId);
+        else edit.setDiffering(fileId, copies.sizes[i]!, copies.mtimes[i]!);
+      }
+      return this.#putHoldings(id, edit);
+    });
+    if (anyChange(counts)) this.#publish({ type: 'mirror-files', id });
+    return counts;
+  }
+
+  /** Stores a mirror's new holdings when they differ from the old; inside a write. */
+  #putHoldings(id: number, edit: HoldingsBuilder): ReplaceCounts {
+    const before = this.#holdings(id);
+    const after = edit.build();
+    const counts = compareHoldings(before, after);
+    if (!sameHoldings(before, after)) this.#sql.putHoldings.run(id, after.bits, encodeDiffs(after));
     return counts;
   }
 
