@@ -68,6 +68,9 @@ export interface ProcessUsage {
   cores: number;
   /** Largest sum of VmRSS over the tree seen in one sample, MiB. */
   peakRssMiB: number;
+  /** When that sample was taken, seconds after the sampling started, and each process's share of it (MiB, largest first). */
+  peakAtS: number;
+  peakByProcessMiB: number[];
   /** Most processes seen at once in the tree. */
   processes: number;
   wallS: number;
@@ -77,6 +80,8 @@ export class TreeSampler {
   private readonly startCpu = new Map<number, number>();
   private readonly lastCpu = new Map<number, number>();
   private peakRssKiB = 0;
+  private peakAtS = 0;
+  private peakByProcess: number[] = [];
   private processes = 0;
   private timer: NodeJS.Timeout | undefined;
   private started = 0;
@@ -101,6 +106,8 @@ export class TreeSampler {
       cpuS: Math.round(cpuS * 100) / 100,
       cores: Math.round((cpuS / wallS) * 100) / 100,
       peakRssMiB: Math.round(this.peakRssKiB / 1024),
+      peakAtS: Math.round(this.peakAtS * 10) / 10,
+      peakByProcessMiB: this.peakByProcess,
       processes: this.processes,
       wallS: Math.round(wallS * 10) / 10,
     };
@@ -109,13 +116,20 @@ export class TreeSampler {
   private sample(first: boolean): void {
     const tree = processTree(this.root);
     let rss = 0;
+    const each: number[] = [];
     for (const [pid, info] of tree) {
       // A process born during the sampling counts from zero.
       if (!this.startCpu.has(pid)) this.startCpu.set(pid, first ? info.cpuS : 0);
       this.lastCpu.set(pid, info.cpuS);
-      rss += readRssKiB(pid);
+      const kib = readRssKiB(pid);
+      rss += kib;
+      each.push(Math.round(kib / 1024));
     }
-    this.peakRssKiB = Math.max(this.peakRssKiB, rss);
+    if (rss > this.peakRssKiB) {
+      this.peakRssKiB = rss;
+      this.peakAtS = (performance.now() - this.started) / 1000;
+      this.peakByProcess = each.sort((a, b) => b - a);
+    }
     this.processes = Math.max(this.processes, tree.size);
   }
 }

@@ -471,7 +471,7 @@ const printTable = (ceilings: Ceiling[], phases: Phase[], profile: ProfileRun | 
   const busy = measurements(ceilings, phases, profile).filter(([, m]) => m.cpu.other + m.cpu.steal > BUSY_CORES);
   for (const [name, m] of busy) console.log(`WARNING: ${name}: ${Math.round((m.cpu.other + m.cpu.steal) * 100) / 100} cores went to other processes or the hypervisor; this figure is not trustworthy`);
   for (const p of phases) {
-    if (p.startMs > 0) console.log(`\n${p.label}: ready in ${p.startMs} ms; startup re-index done at ${p.indexedMs} ms; idle RSS ${p.idleRssMiB} MiB; lifetime peak RSS ${p.lifetime?.peakRssMiB ?? '?'} MiB over ${p.lifetime?.processes ?? '?'} process(es); mirrors up ${p.mirrorsUp}`);
+    if (p.startMs > 0) console.log(`\n${p.label}: ready in ${p.startMs} ms; startup re-index done at ${p.indexedMs} ms; idle RSS ${p.idleRssMiB} MiB; lifetime peak RSS ${p.lifetime?.peakRssMiB ?? '?'} MiB over ${p.lifetime?.processes ?? '?'} process(es) (${p.lifetime?.peakAtS ?? '?'} s after spawn: ${p.lifetime?.peakByProcessMiB.join(' + ') ?? '?'}); mirrors up ${p.mirrorsUp}`);
     if (p.rescan) console.log(`  rescan: ${p.rescan.operationMs} ms; ${p.rescan.requestsPerSecond} req/s during it vs ${p.rescan.idleSliceRps} idle (p99 ${p.rescan.p99Ms} ms, ${p.rescan.errors} errors)`);
     if (p.ingest) console.log(`  ingest: ${p.ingest.operationMs} ms; ${p.ingest.requestsPerSecond} req/s during it vs ${p.ingest.idleSliceRps} idle (p99 ${p.ingest.p99Ms} ms, ${p.ingest.errors} errors)`);
     if (p.error) console.log(`\n${p.label}: FAILED after ${p.lifetime?.wallS ?? '?'} s (peak RSS ${p.lifetime?.peakRssMiB ?? '?'} MiB): ${p.error}`);

@@ -7,7 +7,7 @@ import { canonicalMirror, EXACT_COPY } from './mirror.js';
 import type { Mirror, MirrorFile } from './mirror.js';
 import type { RepoFile } from '../repo/file.js';
 import { popcount } from '../store/holdings.js';
-import { DiffTable } from './diff-table.js';
+import { DiffTable, type DiffColumn } from './diff-table.js';
 import { HoldingMatrix } from './holding-matrix.js';
 import { PathTable } from './path-table.js';
 import type { FileColumns, Holdings, RepoLink, Store, StoreEvent } from '../store/store.js';
@@ -525,22 +525,24 @@ export class Catalog {
     const [columns, links] = await Promise.all([this.store.readFileColumns(), this.store.listLinks()]);
     const index = new FileIndex(columns, this.serving);
     const mirrors = this.mirrorList;
-    const holdings: Holdings[] = [];
-    for (const mirror of mirrors) holdings.push(await this.store.getHoldings(mirror.id));
     // Built aside and swapped together, so that a request never sees holdings of one index with files of another.
+    // Each mirror's holdings are read, spread into the matrix and let go before the next (only their differing
+    // copies wait for the table), so a load never holds every mirror's bitset at once.
     const matrix = new HoldingMatrix(index.paths.slots, Math.max(8, mirrors.length));
     const held = new Map<number, Held>();
     const slotMirrors: (Mirror | undefined)[] = [];
-    const indexed = (id: number): boolean => index.paths.has(id);
-    const diffs = this.serving ? DiffTable.build(index.paths.slots, new Map(holdings.map((h, slot) => [slot, diffColumn(h)])), indexed) : DiffTable.empty(0);
-    mirrors.forEach((mirror, slot) => {
-      const h = holdings[slot]!;
+    const diffColumns = new Map<number, DiffColumn>();
+    for (const [slot, mirror] of mirrors.entries()) {
+      const h = await this.store.getHoldings(mirror.id);
       matrix.setColumn(slot, h.bits, true);
       const summary = diffSummary(h, index);
       held.set(mirror.id, { slot, count: popcount(h.bits) + summary.diffCount, ...summary, newest: -1 });
-      // The record as it is now: a local patch (a mirror marked down) may have landed during the reads above.
-      slotMirrors[slot] = this.mirrors.get(mirror.id) ?? mirror;
-    });
+      if (this.serving && h.diffIds.length > 0) diffColumns.set(slot, diffColumn(h));
+    }
+    // The records as they are now: a local patch (a mirror marked down) may have landed during the reads.
+    mirrors.forEach((mirror, slot) => (slotMirrors[slot] = this.mirrors.get(mirror.id) ?? mirror));
+    const diffs = this.serving ? DiffTable.build(index.paths.slots, diffColumns, (id) => index.paths.has(id)) : DiffTable.empty(0);
+    diffColumns.clear();
     this.index = index;
     this.records = new Map();
     this.links = new Map(links.map((l: RepoLink) => [l.path, l.target]));
