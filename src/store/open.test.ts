@@ -3,15 +3,17 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { tempDir } from '../../test/support/paths.js';
+import { startRedis } from '../../test/support/redis.js';
 import { openStore } from './open.js';
-import { StoreError } from './store.js';
 
 const dir = tempDir('signpost-open-');
 after(() => dir.remove());
 
+const noRedis = { redisAddress: '', redisPassword: '', redisDB: 0, redisSentinelMasterName: '', redisSentinels: [] };
+
 describe('openStore', () => {
   it('opens the SQLite file at DatabasePath', async () => {
-    const store = await openStore({ store: 'sqlite', databasePath: join(dir.path, 'data', 'signpost.db') });
+    const store = await openStore({ store: 'sqlite', databasePath: join(dir.path, 'data', 'signpost.db'), ...noRedis });
     try {
       assert.equal(store.backend, 'sqlite');
       await store.ping();
@@ -20,11 +22,18 @@ describe('openStore', () => {
     }
   });
 
-  it('says the Redis store is not available yet', async () => {
-    await assert.rejects(openStore({ store: 'redis', databasePath: join(dir.path, 'unused.db') }), (err: unknown) => {
-      assert.ok(err instanceof StoreError);
-      assert.equal(err.message, 'the Redis store is not available yet; set Store: sqlite');
-      return true;
-    });
+  it('opens the Redis store at RedisAddress', async () => {
+    const redis = await startRedis();
+    try {
+      const store = await openStore({ store: 'redis', databasePath: join(dir.path, 'unused.db'), ...noRedis, redisAddress: redis.address });
+      try {
+        assert.equal(store.backend, 'redis');
+        await store.ping();
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await redis.stop();
+    }
   });
 });
