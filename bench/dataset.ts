@@ -269,7 +269,7 @@ export const generateDataset = async (options: DatasetOptions): Promise<Dataset>
     const mirrors = await timed(timings, 'storeMirrors', () => addMirrors(store, random, options.mirrors));
     await timed(timings, 'storeMirrorFiles', async () => {
       const columns = await store.readFileColumns();
-      const idOf = new Map(columns.paths.map((path, i) => [path, columns.ids[i]!]));
+      const idOf = new Map(columns.paths.toArray().map((path, i) => [path, columns.ids[i]!]));
       const ids = Uint32Array.from(files, (f) => idOf.get(f.path)!);
       idOf.clear();
       for (const { id, plan } of mirrors) {

@@ -446,7 +446,7 @@ export const runStoreContract = (name: string, open: () => Promise<StoreFixture>
           const before = await store.readFileColumns();
           await store.updateFiles([repoFile('/e')], [], []);
           const after = await store.readFileColumns();
-          const idOf = (cols: FileColumns, path: string) => cols.ids[cols.paths.indexOf(path)];
+          const idOf = (cols: FileColumns, path: string) => cols.ids[cols.paths.toArray().indexOf(path)];
           assert.equal(idOf(after, '/a'), idOf(before, '/a'));
           assert.ok(![...before.ids].includes(idOf(after, '/e')!), 'a new id');
         }),
@@ -523,10 +523,10 @@ export const runStoreContract = (name: string, open: () => Promise<StoreFixture>
         withStore(async (store) => {
           await store.replaceFiles([repoFile('/a'), repoFile('/b', 7, { sha1: '', md5: '' })], []);
           const first = await store.readFileColumns();
-          const idOf = (cols: FileColumns, path: string) => cols.ids[cols.paths.indexOf(path)];
+          const idOf = (cols: FileColumns, path: string) => cols.ids[cols.paths.toArray().indexOf(path)];
           assert.equal(first.paths.length, 2);
           assert.notEqual(idOf(first, '/a'), idOf(first, '/b'));
-          const b = first.paths.indexOf('/b');
+          const b = first.paths.toArray().indexOf('/b');
           assert.equal(first.sizes[b], 7);
           assert.equal(first.mtimes[b], NOW);
           assert.equal(Buffer.from(first.sha256.subarray(b * 32, b * 32 + 32)).toString('hex'), 'b'.repeat(64));
@@ -596,7 +596,7 @@ export const runStoreContract = (name: string, open: () => Promise<StoreFixture>
           const byPathMirror = await addPlain(store, 'ByPath');
           await store.replaceFiles(['/a', '/b', '/c', '/d'].map((p) => repoFile(p)), []);
           const columns = await store.readFileColumns();
-          const ids = new Map(columns.paths.map((path, i) => [path, columns.ids[i]!]));
+          const ids = new Map(columns.paths.toArray().map((path, i) => [path, columns.ids[i]!]));
           const listings = [
             [mirrorFile('/b', 2), mirrorFile('/a', 1), mirrorFile('/c', 3, 0)],
             [mirrorFile('/a', 1), mirrorFile('/b', 20), mirrorFile('/c', 3, NOW + 0.5), mirrorFile('/d', 4)],

@@ -1,6 +1,7 @@
 // The Store interface: everything persistent goes through it. Asynchronous because the Redis backend is.
 import type { Mirror, MirrorFile, MirrorSettings, MirrorState } from '../mirrors/mirror.js';
 import type { RepoFile } from '../repo/file.js';
+import type { PackedPaths } from './packed-paths.js';
 
 /**
  * Published after every write that changed something, so that every catalog (in this process or, with Redis,
@@ -58,7 +59,7 @@ export interface MirrorDownloads {
  */
 export interface FileColumns {
   ids: Uint32Array;
-  paths: string[];
+  paths: PackedPaths;
   sizes: Float64Array;
   mtimes: Float64Array;
   /** Raw digests, 20 / 32 / 16 bytes per row, all zero where not computed; empty when no file has that hash. */

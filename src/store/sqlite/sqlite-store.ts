@@ -6,6 +6,7 @@ import type { Mirror, MirrorFile, MirrorSettings, MirrorState } from '../../mirr
 import type { RepoFile } from '../../repo/file.js';
 import { HoldingsBuilder, compareHoldings, decodeHoldings, emptyHoldings, encodeDiffs, followIndexChanges, hasBit, sameHoldings, type IndexChange } from '../holdings.js';
 import { ListenerSet } from '../listeners.js';
+import { PackedPaths } from '../packed-paths.js';
 import { comparePaths, uniqueByPath } from '../path-order.js';
 import {
   MAX_LOG_ENTRIES,
@@ -267,7 +268,7 @@ class SqliteStore implements Store {
       const n = sql.fileCount.get()!.n;
       const out: FileColumns = {
         ids: new Uint32Array(n),
-        paths: new Array<string>(n),
+        paths: new PackedPaths(n, n * 64),
         sizes: new Float64Array(n),
         mtimes: new Float64Array(n),
         sha1: new Uint8Array(0),
@@ -282,7 +283,7 @@ class SqliteStore implements Store {
       for (const row of sql.fileColumns.iterate()) {
         if (i === n) break; // a writer on another connection cannot add rows inside this read, but stay in bounds
         out.ids[i] = row[0];
-        out.paths[i] = row[1];
+        out.paths.push(row[1]);
         out.sizes[i] = row[2];
         out.mtimes[i] = row[3];
         for (let h = 0; h < 3; h++) {
