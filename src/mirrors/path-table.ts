@@ -295,9 +295,10 @@ export class PathTable {
     if (prefixLength + suffixLength > scratch.length) {
       return bytes.toString('utf8', prefixStart, prefixStart + prefixLength) + bytes.toString('utf8', suffixStart, suffixStart + suffixLength);
     }
-    // A prefix ends between characters, so the two decode as one.
-    for (let i = 0; i < prefixLength; i++) scratch[i] = bytes[prefixStart + i]!;
+    // A prefix ends between characters, so the two decode as one. The suffix first: its cache miss then
+    // overlaps the prefix's (as the prefix loop would keep the suffix's first read too far behind).
     for (let i = 0; i < suffixLength; i++) scratch[prefixLength + i] = bytes[suffixStart + i]!;
+    for (let i = 0; i < prefixLength; i++) scratch[i] = bytes[prefixStart + i]!;
     return scratch.toString('utf8', 0, prefixLength + suffixLength);
   }
 
