@@ -2,7 +2,11 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { createAdminHandler } from './admin/routes.js';
+import { REPOSITORY_KEY } from './cluster/coordinator.js';
+import type { Coordinator } from './cluster/coordinator.js';
+import { openCoordinator } from './cluster/open.js';
 import type { Config } from './config/config.js';
 import { loadConfig } from './config/load.js';
 import { GeoIP } from './geo/geoip.js';
@@ -18,6 +22,7 @@ import { MirrorScanner } from './scan/mirror-scan.js';
 import { ScanScheduler } from './scan/scheduler.js';
 import { StatsFlusher } from './stats/flusher.js';
 import { openStore } from './store/open.js';
+import { StoreReachability } from './store/reachability.js';
 import type { Store } from './store/store.js';
 import { VERSION } from './version.js';
 
@@ -54,10 +59,12 @@ export class Daemon {
     private readonly explicitConfig: string | undefined,
     readonly runtime: Runtime,
     readonly store: Store,
+    readonly coordinator: Coordinator,
     private readonly refresher: RepositoryRefresher,
     private readonly scheduler: ScanScheduler,
     private readonly checker: HealthChecker,
     private readonly flusher: StatsFlusher,
+    private readonly reachability: StoreReachability,
     private readonly httpServer: Server,
     private readonly adminServer: Server,
     private readonly log: Log,
@@ -67,10 +74,20 @@ export class Daemon {
     const log = options.log ?? stderrLog;
     const config = loadConfig(options.config);
     const store = await openStore(config);
+    // Watched from here on: /readyz and the log say when the store stops answering (requests are served from memory).
+    const reachability = new StoreReachability(store, { log });
+    let coordinator: Coordinator;
     let geo: GeoIP;
+    try {
+      coordinator = await openCoordinator(config, log);
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
     try {
       geo = await GeoIP.open(geoOptions(config));
     } catch (error) {
+      await coordinator.stop();
       await store.close();
       throw error;
     }
@@ -81,19 +98,20 @@ export class Daemon {
     const runtime = createRuntime({ config, geo, catalog, store, flushLagSeconds: () => (self.daemon?.flushLagMs() ?? 0) / 1000, log });
     const { counter, metrics } = runtime;
     const flusher = new StatsFlusher(counter, store, { retentionDays: Math.floor(config.statsRetention / 86_400_000), log });
-    const refresher = new RepositoryRefresher(store, catalog, () => ({ root: runtime.config.repository, hashes: runtime.config.hashes }));
-    const checker = new HealthChecker(store, catalog, () => runtime.config, log, Math.random, metrics);
+    const refresher = new RepositoryRefresher(store, catalog, coordinator, () => ({ root: runtime.config.repository, hashes: runtime.config.hashes }));
+    const checker = new HealthChecker(store, catalog, coordinator, () => runtime.config, log, Math.random, metrics);
     // After a successful scan of a mirror that is not up, check it at once (the scan answer waits for it).
     const scanner = new MirrorScanner(
       store,
       catalog,
+      coordinator,
       () => ({ timeoutMs: 30 * 60 * 1000, fixTimezoneOffsets: runtime.config.fixTimezoneOffsets }),
       async (mirror) => {
         if (mirror.enabled && !(mirror.httpUp && mirror.httpsUp)) await checker.checkNow(mirror);
       },
       metrics,
     );
-    const scheduler = new ScanScheduler(scanner, catalog, () => ({ intervalMs: runtime.config.scanInterval, concurrent: runtime.config.concurrentSync }), log);
+    const scheduler = new ScanScheduler(scanner, catalog, coordinator, () => ({ intervalMs: runtime.config.scanInterval, concurrent: runtime.config.concurrentSync }), log);
     const httpServer = createServer(createRedirector(runtime));
     httpServer.keepAliveTimeout = 5000;
     httpServer.requestTimeout = 10_000;
@@ -106,10 +124,11 @@ export class Daemon {
         scanner,
         checker,
         refresher,
+        coordinator,
         reload: () => self.daemon!.reload(),
         workerMetrics: () => self.daemon?.pool?.metricsJSON() ?? Promise.resolve([]),
         ready: () => ({
-          store: true,
+          store: reachability.reachable,
           // A stored index counts: a daemon restarting while its repository is briefly unreadable still serves.
           repositoryIndexed: (self.daemon?.indexed ?? false) || catalog.fileCount > 0,
           geoip: true,
@@ -117,7 +136,7 @@ export class Daemon {
         }),
       }),
     );
-    const daemon = new Daemon(options.config, runtime, store, refresher, scheduler, checker, flusher, httpServer, adminServer, log);
+    const daemon = new Daemon(options.config, runtime, store, coordinator, refresher, scheduler, checker, flusher, reachability, httpServer, adminServer, log);
     self.daemon = daemon;
     try {
       if (config.workers > 1) {
@@ -139,7 +158,9 @@ export class Daemon {
       await daemon.stop();
       throw new Error(`cannot listen: ${(error as Error).message}`);
     }
-    log(`signpost ${VERSION}: redirector on ${daemon.addresses.http}${daemon.pool ? ` (${daemon.pool.size} worker processes)` : ''}, admin API on ${daemon.addresses.admin}, store ${store.backend}, config ${config.source || '(built-in defaults)'}`);
+    const startedAt = Date.now();
+    coordinator.start(() => ({ name: coordinator.self, host: hostname(), pid: process.pid, version: VERSION, startedAt, ...daemon.addresses }));
+    log(`signpost ${VERSION}: redirector on ${daemon.addresses.http}${daemon.pool ? ` (${daemon.pool.size} worker processes)` : ''}, admin API on ${daemon.addresses.admin}, store ${store.backend}${coordinator.shared ? ` (cluster node ${coordinator.self})` : ''}, config ${config.source || '(built-in defaults)'}`);
     const geoSources = geo.sources();
     log(`GeoIP: ${geoSources.city}; ASN: ${geoSources.asn}`);
     daemon.startBackground();
@@ -151,6 +172,10 @@ export class Daemon {
       this.refresher.refresh().then(
         (s) => {
           this.indexed = true;
+          if (s.doneBy !== undefined) {
+            this.log(`[repository] indexed by node ${s.doneBy}: ${s.files} files`);
+            return;
+          }
           this.log(`[repository] indexed ${s.files} files (${s.hashed} hashed, ${s.added} added, ${s.changed} changed, ${s.removed} removed) in ${s.durationMs} ms`);
           for (const skipped of s.skipped) this.log(`[repository] skipped ${skipped}`);
         },
@@ -163,7 +188,8 @@ export class Daemon {
       const interval = this.runtime.config.repositoryScanInterval;
       if (interval > 0) {
         this.repoTimer = setTimeout(() => {
-          refresh();
+          // In a cluster one node rescans on schedule for all; the others follow the index through the store's events.
+          if (this.coordinator.owns(REPOSITORY_KEY)) refresh();
           schedule();
         }, interval);
         this.repoTimer.unref();
@@ -174,6 +200,7 @@ export class Daemon {
     this.scheduler.start();
     this.checker.start();
     this.flusher.start();
+    this.reachability.start();
     // GeoIP files replaced on disk (geoipupdate, a package upgrade) are picked up without a reload.
     this.geoTimer = setInterval(() => {
       this.runtime.geo.reopenIfChanged().then(
@@ -196,7 +223,7 @@ export class Daemon {
       this.log(`reload refused, keeping the running configuration: ${(error as Error).message}`);
       throw error;
     }
-    for (const key of ['listenAddress', 'adminListenAddress', 'store', 'databasePath', 'workers'] as const) {
+    for (const key of ['listenAddress', 'adminListenAddress', 'store', 'databasePath', 'workers', 'nodeName'] as const) {
       if (old[key] !== next[key]) this.log(`reload: ${key} changed; it takes effect at the next restart`);
     }
     await applyConfig(this.runtime, next, this.log);
@@ -223,6 +250,7 @@ export class Daemon {
       clearInterval(this.geoTimer);
       this.scheduler.stop();
       this.checker.stop();
+      this.reachability.stop();
       const closing = [this.httpServer, this.adminServer].map(
         (server) =>
           new Promise<void>((resolve) => {
@@ -242,6 +270,7 @@ export class Daemon {
       await this.flusher.stop();
       await this.runtime.downloadLog?.close();
       await this.refresher.close();
+      await this.coordinator.stop();
       this.runtime.catalog.stop();
       this.runtime.geo.close();
       await this.store.close();

@@ -1,6 +1,7 @@
 // The admin API: JSON over HTTP, used by the CLI (and later the pages). Every mirror change goes through the store.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import type { Coordinator } from '../cluster/coordinator.js';
 import { normalizeIP } from '../geo/ip.js';
 import type { Catalog } from '../mirrors/catalog.js';
 import { defaultSettings, initialState } from '../mirrors/mirror.js';
@@ -24,6 +25,7 @@ export interface AdminContext {
   scanner: MirrorScanner;
   checker: HealthChecker;
   refresher: RepositoryRefresher;
+  coordinator: Pick<Coordinator, 'self' | 'shared' | 'nodes'>;
   /** Re-reads the configuration and GeoIP data; throws (keeping the old ones) when the new config is invalid. */
   reload: () => Promise<void>;
   ready: () => Record<string, boolean>;
@@ -161,6 +163,7 @@ const routes: [string, RegExp, Handler][] = [
     if (!Number.isInteger(n) || n < 1 || n > 100000) throw new HttpError(400, 'n: expected a positive integer');
     return { mirror: mirror.name, entries: await ctx.store.listLogs(mirror.id, n) };
   }],
+  ['GET', /^\/api\/nodes$/, async (ctx) => ({ self: ctx.coordinator.self, shared: ctx.coordinator.shared, nodes: await ctx.coordinator.nodes() })],
   ['POST', /^\/api\/refresh$/, async (ctx, req) => ctx.refresher.refresh((await readJSON(req)).rehash === true)],
   ['GET', /^\/api\/geo\/([^/]+)$/, async (ctx, _req, [raw]) => {
     const ip = normalizeIP(raw!);

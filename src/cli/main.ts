@@ -8,6 +8,7 @@ import { runDaemon } from './daemon.js';
 import { runDemo } from './demo.js';
 import { mirrorFields, mirrorOptions } from './mirror-options.js';
 import { addMirror, editMirror, listMirrors, removeMirror, setEnabled, showLogs, showMirror } from './mirrors.js';
+import { listNodes } from './nodes.js';
 import { refresh, scan } from './scan.js';
 import { exportCommand, stats } from './stats.js';
 
@@ -27,6 +28,7 @@ const USAGE = `usage: signpost COMMAND [options]
   stats    file PATTERN | mirror NAME [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]
   export   [--format mirmon|json|csv]            the mirror list for other tools
   geo      IP                                    what the GeoIP data says about an address
+  nodes    [--json]                              cluster members (Redis store); * marks the one answering
   reload                                         reload config and GeoIP data
   version
 
@@ -62,6 +64,7 @@ const COMMANDS: Record<string, Options> = {
   stats: { from: { type: 'string' }, to: { type: 'string' } },
   export: { format: { type: 'string' } },
   geo: {},
+  nodes: {},
   reload: {},
   version: {},
 };
@@ -166,6 +169,10 @@ export const main = async (rawArgv: string[]): Promise<number> => {
         process.stdout.write(json ? `${JSON.stringify(where, null, 2)}\n` : `${Object.entries(where).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join('\n')}\n`);
         return 0;
       }
+      case 'nodes':
+        if (positionals.length > 0) throw new CliError(`nodes: takes no arguments\n${USAGE}`, 2);
+        await listNodes(conn(), json);
+        return 0;
       case 'reload': {
         const r = await call<{ config: string }>(conn(), 'POST', '/api/reload');
         process.stdout.write(json ? `${JSON.stringify(r)}\n` : `Reloaded ${r.config}\n`);

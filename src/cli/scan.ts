@@ -46,7 +46,9 @@ export const scan = async (conn: Connection, name: string | undefined, options: 
 
 export const refresh = async (conn: Connection, rehash: boolean, json: boolean): Promise<void> => {
   const s = await withProgress('Refreshing the repository…', call<RefreshSummary>(conn, 'POST', '/api/refresh', { rehash }));
-  process.stdout.write(
-    json ? `${JSON.stringify(s, null, 2)}\n` : `Repository: ${s.files} files, ${s.hashed} hashed, ${s.added} added, ${s.changed} changed, ${s.removed} removed (${s.durationMs} ms)\n`,
-  );
+  const text =
+    s.doneBy !== undefined
+      ? `Repository: ${s.files} files, refreshed by node ${s.doneBy} while this one waited ${s.durationMs} ms`
+      : `Repository: ${s.files} files, ${s.hashed} hashed, ${s.added} added, ${s.changed} changed, ${s.removed} removed (${s.durationMs} ms)`;
+  process.stdout.write(json ? `${JSON.stringify(s, null, 2)}\n` : `${text}\n`);
 };

@@ -71,6 +71,8 @@ export interface Config {
   statsRetention: number;
   maxMirrorLag: number;
   contentCheckInterval: number;
+  /** This node's name in a cluster (Redis store); '' = `<hostname>:<admin port>` (the pid for a unix socket). */
+  nodeName: string;
   /** Absolute path of the file the config was read from, '' for built-in defaults. */
   source: string;
 }

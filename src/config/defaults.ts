@@ -53,5 +53,6 @@ export const defaultConfig = (cwd: string = process.cwd()): Config => ({
   statsRetention: 400 * 24 * 60 * 60 * SECOND,
   maxMirrorLag: 24 * 60 * MINUTE,
   contentCheckInterval: 60 * MINUTE,
+  nodeName: '',
   source: '',
 });

@@ -74,6 +74,7 @@ describe('defaultConfig', () => {
       statsRetention: 400 * 86_400_000,
       maxMirrorLag: 86_400_000,
       contentCheckInterval: 3_600_000,
+      nodeName: '',
       source: '',
     });
   });
@@ -218,6 +219,11 @@ const valid: Array<[string, keyof Config, unknown]> = [
   ['MaxMirrorLag: 3600', 'maxMirrorLag', 3_600_000],
   ['ContentCheckInterval: 0', 'contentCheckInterval', 0],
   ['ContentCheckInterval: 30m', 'contentCheckInterval', 1_800_000],
+  ['NodeName: web-1', 'nodeName', 'web-1'],
+  ['NodeName: web-1.example.org:3391', 'nodeName', 'web-1.example.org:3391'],
+  ['NodeName: "[2001:db8::1]:3391"', 'nodeName', '[2001:db8::1]:3391'],
+  ['NodeName: 7', 'nodeName', '7'],
+  ['NodeName: ""', 'nodeName', ''],
   // An empty value keeps the default.
   ['Repository:', 'repository', '/srv/signpost/repo'],
   ['CheckInterval:', 'checkInterval', 60_000],
@@ -326,6 +332,10 @@ const invalid: Array<[string, string]> = [
   ['StatsRetention: soon', ':1: StatsRetention: expected a number of seconds or a duration such as "15s", got "soon"'],
   ['MaxMirrorLag: -1h', ':1: MaxMirrorLag: expected a duration ≥ 0 (0 = off), got "-1h"'],
   ['ContentCheckInterval: hourly', ':1: ContentCheckInterval: expected a number of seconds or a duration such as "15s", got "hourly"'],
+  ['NodeName: web 1', ':1: NodeName: expected up to 100 letters, digits and . _ - : @ [ ], got "web 1"'],
+  ['NodeName: "a/b"', ':1: NodeName: expected up to 100 letters, digits and . _ - : @ [ ], got "a/b"'],
+  [`NodeName: ${'n'.repeat(101)}`, `:1: NodeName: expected up to 100 letters, digits and . _ - : @ [ ], got "${'n'.repeat(101)}"`],
+  ['NodeName: [a]', ':1: NodeName: expected a text value, got a list'],
   // Keys: unknown, misspelt, wrong case, repeated, not names.
   ['ScanIntervall: 30', ':1: ScanIntervall: unknown key (did you mean ScanInterval?)'],
   ['repository: /srv/repo', ':1: repository: unknown key (did you mean Repository?)'],

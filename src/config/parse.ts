@@ -102,6 +102,15 @@ const sentinel = (item: Field, read: FieldReader): string => {
   return host ?? read.fail(item, 'Host is required, e.g. "Host: 10.0.0.1:26379"');
 };
 
+// A node's name goes into Redis keys and lease tokens, and is shown in tables: hostname-like characters only.
+const NODE_NAME = /^[A-Za-z0-9._:@[\]-]{1,100}$/;
+
+const nodeName = (field: Field, read: FieldReader): string => {
+  const text = read.text(field);
+  if (text === '' || NODE_NAME.test(text)) return text; // '' keeps the derived default
+  return read.fail(field, `expected up to 100 letters, digits and . _ - : @ [ ], got ${JSON.stringify(text)}`);
+};
+
 const HANDLERS: Readonly<Record<string, Handler>> = {
   // Mirrorbits' keys.
   Repository: (f, d, r) => { d.config.repository = path(f, d, r); },
@@ -174,6 +183,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   StatsRetention: (f, d, r) => { d.config.statsRetention = nonNegativeDuration(f, r, SECOND); },
   MaxMirrorLag: (f, d, r) => { d.config.maxMirrorLag = nonNegativeDuration(f, r, SECOND); },
   ContentCheckInterval: (f, d, r) => { d.config.contentCheckInterval = nonNegativeDuration(f, r, SECOND); },
+  NodeName: (f, d, r) => { d.config.nodeName = nodeName(f, r); },
 };
 
 function positiveDuration(field: Field, read: FieldReader, unitMs: number): number {

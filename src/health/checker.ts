@@ -1,7 +1,9 @@
 // Health checks: every CheckInterval, each enabled mirror's HTTP and HTTPS sides are asked for a file they should
 // hold; the answers, the trace files and (from time to time) a comparison of bytes decide whether the mirror serves.
+// In a cluster each node checks its own share of the mirrors.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Coordinator } from '../cluster/coordinator.js';
 import type { Config } from '../config/config.js';
 import { encodePath } from '../http/request-path.js';
 import type { Catalog } from '../mirrors/catalog.js';
@@ -56,6 +58,7 @@ export class HealthChecker {
   constructor(
     private readonly store: Store,
     private readonly catalog: Catalog,
+    private readonly coordinator: Pick<Coordinator, 'owns'>,
     private readonly config: () => Config,
     private readonly log: Log,
     private readonly random: () => number = Math.random,
@@ -83,6 +86,11 @@ export class HealthChecker {
     for (const mirror of this.catalog.listMirrors()) {
       if (this.inFlight.size >= checkConcurrency) break;
       if (!mirror.enabled || this.inFlight.has(mirror.id)) continue;
+      if (!this.coordinator.owns(mirror.id)) {
+        // Another node's share: forget its streaks, so that if it comes back here it starts from the stored state.
+        this.memory.delete(mirror.id);
+        continue;
+      }
       const memory = this.memoryOf(mirror);
       if (memory.nextCheck > now) continue;
       // Spread the next round a little so that checks of many mirrors do not bunch up.

@@ -1,4 +1,7 @@
-// Keeps the store's repository index in step with the disk: one refresh at a time, hashes reused when nothing changed.
+// Keeps the store's repository index in step with the disk: one refresh at a time (in the whole cluster), hashes reused
+// when nothing changed.
+import { UNREACHABLE } from '../cluster/coordinator.js';
+import type { Coordinator } from '../cluster/coordinator.js';
 import type { Catalog } from '../mirrors/catalog.js';
 import type { Store } from '../store/store.js';
 import type { RepoFile } from './file.js';
@@ -15,7 +18,18 @@ export interface RefreshSummary {
   failed: number;
   skipped: string[];
   durationMs: number;
+  /**
+   * Set when another node of the cluster refreshed the index while this call waited for it: then `files` is the
+   * index as this node now sees it, `durationMs` the wait, and the other counts are 0 (they are that node's to tell).
+   */
+  doneBy?: string;
 }
+
+/** The cluster lease on the repository index: renewed while a refresh runs, retaken soon after its holder dies. */
+const REFRESH_LEASE_MS = 60_000;
+/** How long a call waits for another node's refresh before giving up on it. */
+const REFRESH_WAIT_MS = 30 * 60_000;
+const POLL_MS = 250;
 
 export class RepositoryRefresher {
   private running: Promise<RefreshSummary> | undefined;
@@ -26,6 +40,7 @@ export class RepositoryRefresher {
   constructor(
     private readonly store: Store,
     private readonly catalog: Catalog,
+    private readonly coordinator: Pick<Coordinator, 'exclusive' | 'holder'>,
     private readonly settings: () => { root: string; hashes: { sha1: boolean; sha256: boolean; md5: boolean } },
   ) {}
 
@@ -36,10 +51,36 @@ export class RepositoryRefresher {
       if (!rehash) return current;
       await current.catch(() => undefined);
     }
-    this.running = this.run(rehash).finally(() => {
+    this.running = this.leased(rehash).finally(() => {
       this.running = undefined;
     });
     return this.running;
+  }
+
+  /**
+   * Refreshes under the cluster's lease. When another node holds it, its refresh is as good as ours: wait for it and
+   * report it. A rehash was asked for explicitly, so it waits and then runs its own.
+   */
+  private async leased(rehash: boolean): Promise<RefreshSummary> {
+    const started = Date.now();
+    for (;;) {
+      const attempt = await this.coordinator.exclusive('refresh', REFRESH_LEASE_MS, () => this.run(rehash));
+      if (attempt.ran) return attempt.value;
+      if (attempt.holder === UNREACHABLE) throw new Error('cannot take the repository lock: Redis is unreachable');
+      await this.waitFor(attempt.holder, started + REFRESH_WAIT_MS);
+      if (rehash) continue;
+      await this.catalog.settledEverywhere();
+      const waited = Date.now() - started;
+      return { files: this.catalog.fileCount, links: 0, hashed: 0, added: 0, changed: 0, removed: 0, failed: 0, skipped: [], durationMs: waited, doneBy: attempt.holder };
+    }
+  }
+
+  /** Resolves once `node` no longer holds the lease (done, or dead and expired). */
+  private async waitFor(node: string, deadline: number): Promise<void> {
+    while ((await this.coordinator.holder('refresh')) === node) {
+      if (Date.now() > deadline) throw new Error(`node ${node} is still refreshing the repository after ${REFRESH_WAIT_MS / 60_000} min`);
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
   }
 
   private async run(rehash: boolean): Promise<RefreshSummary> {

@@ -1,4 +1,6 @@
 // Scans one mirror and stores what it holds: picks the protocol, keeps only files the repository has, logs the outcome.
+import { UNREACHABLE } from '../cluster/coordinator.js';
+import type { Coordinator } from '../cluster/coordinator.js';
 import type { Catalog } from '../mirrors/catalog.js';
 import type { Mirror, ScanProtocol } from '../mirrors/mirror.js';
 import type { Metrics } from '../stats/metrics.js';
@@ -13,6 +15,9 @@ import { truncateTime } from '../selection/filter.js';
 
 /** Scans failing in a row before a mirror is flagged (shown in `list --state`, logged). */
 export const SCAN_FAILURES_FLAG = 3;
+
+/** The cluster lease on a mirror's scan: short, renewed while the scan runs, so a dead node's scan is retaken soon. */
+const SCAN_LEASE_MS = 60_000;
 
 export interface ScanSettings {
   timeoutMs: number;
@@ -41,6 +46,13 @@ export interface ScanSummary {
   durationMs: number;
 }
 
+export interface ScanOptions {
+  protocol?: ScanProtocol;
+  enable?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (n: number) => void;
+}
+
 export class ScanBusyError extends Error {
   override name = 'ScanBusyError';
 }
@@ -64,6 +76,7 @@ export class MirrorScanner {
   constructor(
     private readonly store: Store,
     private readonly catalog: Catalog,
+    private readonly coordinator: Pick<Coordinator, 'exclusive'>,
     private readonly settings: () => ScanSettings,
     /** Runs after a successful scan (the health checker checks a mirror that is not up at once); awaited. */
     private readonly afterScan: (mirror: Mirror) => Promise<void> = async () => undefined,
@@ -78,7 +91,7 @@ export class MirrorScanner {
     return this.busy.size;
   }
 
-  async scan(mirror: Mirror, options: { protocol?: ScanProtocol; enable?: boolean; signal?: AbortSignal; onProgress?: (n: number) => void } = {}): Promise<ScanSummary> {
+  async scan(mirror: Mirror, options: ScanOptions = {}): Promise<ScanSummary> {
     if (this.busy.has(mirror.id)) throw new ScanBusyError(`${mirror.name}: a scan is already in progress`);
     if (!this.catalog.isLoaded() || this.catalog.fileCount === 0) {
       throw new ScanBusyError('the local repository is not indexed yet; run `signpost refresh` first');
@@ -86,38 +99,49 @@ export class MirrorScanner {
     const urls = scanURLs(mirror, options.protocol);
     if (urls.length === 0) throw new Error(`${mirror.name}: no ${options.protocol ?? 'suitable'} URL to scan`);
     this.busy.add(mirror.id);
-    const started = Date.now();
     try {
-      await this.store.updateMirror(mirror.id, { lastSync: started });
-      const errors: string[] = [];
-      for (const { protocol, url } of urls) {
-        await this.store.appendLog(mirror.id, { time: Date.now(), kind: 'scan-started', message: `${protocol.toUpperCase()} scan started (${redactURL(url)})` });
-        let result: ScanResult;
-        let copies: CopyList;
-        const attempt = Date.now();
-        try {
-          copies = new CopyList((path) => this.catalog.idOf(path));
-          const list = copies;
-          result = await scanMirror(url, { signal: options.signal, timeoutMs: this.settings().timeoutMs, onProgress: options.onProgress, onFile: (file) => list.add(file) });
-          this.metrics?.scan(protocol, true, (Date.now() - attempt) / 1000, mirror.name);
-        } catch (error) {
-          this.metrics?.scan(protocol, false, (Date.now() - attempt) / 1000, mirror.name);
-          const message = error instanceof Error ? error.message : String(error);
-          errors.push(message);
-          await this.store.appendLog(mirror.id, { time: Date.now(), kind: 'scan-failed', message: `Error: ${message}` });
-          if (options.signal?.aborted) break;
-          continue;
-        }
-        const summary = await this.record(mirror, protocol, url, result, copies, options.enable === true, started);
-        const current = this.catalog.getMirror(mirror.id);
-        if (current) await this.afterScan(current);
-        return summary;
-      }
-      await this.countFailure(mirror);
-      throw new Error(errors.join('; ') || `${mirror.name}: scan aborted`);
+      // One scan of a mirror at a time in the whole cluster, whichever node was asked.
+      const leased = await this.coordinator.exclusive(`scan:${mirror.id}`, SCAN_LEASE_MS, () => this.run(mirror, urls, options));
+      if (leased.ran) return leased.value;
+      throw new ScanBusyError(
+        leased.holder === UNREACHABLE
+          ? `${mirror.name}: cannot take the scan lock, Redis is unreachable`
+          : `${mirror.name}: a scan is already in progress on node ${leased.holder}`,
+      );
     } finally {
       this.busy.delete(mirror.id);
     }
+  }
+
+  private async run(mirror: Mirror, urls: { protocol: ScanProtocol; url: string }[], options: ScanOptions): Promise<ScanSummary> {
+    const started = Date.now();
+    await this.store.updateMirror(mirror.id, { lastSync: started });
+    const errors: string[] = [];
+    for (const { protocol, url } of urls) {
+      await this.store.appendLog(mirror.id, { time: Date.now(), kind: 'scan-started', message: `${protocol.toUpperCase()} scan started (${redactURL(url)})` });
+      let result: ScanResult;
+      let copies: CopyList;
+      const attempt = Date.now();
+      try {
+        copies = new CopyList((path) => this.catalog.idOf(path));
+        const list = copies;
+        result = await scanMirror(url, { signal: options.signal, timeoutMs: this.settings().timeoutMs, onProgress: options.onProgress, onFile: (file) => list.add(file) });
+        this.metrics?.scan(protocol, true, (Date.now() - attempt) / 1000, mirror.name);
+      } catch (error) {
+        this.metrics?.scan(protocol, false, (Date.now() - attempt) / 1000, mirror.name);
+        const message = error instanceof Error ? error.message : String(error);
+        errors.push(message);
+        await this.store.appendLog(mirror.id, { time: Date.now(), kind: 'scan-failed', message: `Error: ${message}` });
+        if (options.signal?.aborted) break;
+        continue;
+      }
+      const summary = await this.record(mirror, protocol, url, result, copies, options.enable === true, started);
+      const current = this.catalog.getMirror(mirror.id);
+      if (current) await this.afterScan(current);
+      return summary;
+    }
+    await this.countFailure(mirror);
+    throw new Error(errors.join('; ') || `${mirror.name}: scan aborted`);
   }
 
   private async countFailure(mirror: Mirror): Promise<void> {
