@@ -26,7 +26,8 @@ const run = async (): Promise<void> => {
   const store = await openStore(config);
   const geo = await GeoIP.open(geoOptions(config));
   const catalog = new Catalog(store);
-  await catalog.start();
+  // Events come from the primary (see WorkerPool), once each, whatever the store.
+  await catalog.start({ followStore: false });
   const runtime = createRuntime({ config, geo, catalog, store, flushLagSeconds: () => 0, log: (message) => void send({ type: 'log', message }) });
   const { counter, metrics } = runtime;
   const server = createServer(createRedirector(runtime));

@@ -191,9 +191,13 @@ export class Catalog {
     this.serving = options.serving ?? true;
   }
 
-  /** Loads everything from the store and follows its events from then on. */
-  async start(): Promise<void> {
-    this.unsubscribe = this.store.subscribe((event) => this.enqueue(() => this.apply(event)));
+  /**
+   * Loads everything from the store and follows its events from then on; `followStore: false` for a catalog that is
+   * handed its events by someone else (a worker process, whose primary relays every event once: with a Redis store
+   * the worker's own handle would hear each one a second time).
+   */
+  async start(options: { followStore?: boolean } = {}): Promise<void> {
+    if (options.followStore !== false) this.unsubscribe = this.store.subscribe((event) => this.enqueue(() => this.apply(event)));
     await this.enqueue(() => this.reload());
   }
 
