@@ -8,8 +8,7 @@ import { startIndexServer } from './support/httpd.js';
 import type { RunningServer } from './support/daemon.js';
 import { freePort } from './support/net.js';
 import { tempDir } from './support/paths.js';
-import { startRedisOn } from './support/cluster.js';
-import { startRedis } from './support/redis.js';
+import { startRedis, startRedisOn } from './support/redis.js';
 import { baseConfig, cli, cliJSON, http, startSignpost } from './support/signpost.js';
 import type { RunningSignpost } from './support/signpost.js';
 

@@ -1,12 +1,8 @@
-// Cluster tests' fixtures: a node in a child process that can be killed outright, and a Redis server restarted on the
-// port of one that was killed (its clients reconnect to the same address).
+// Cluster tests' fixtures: a node in a child process that can be killed outright. (A Redis server restarted on the
+// port of a killed one is startRedisOn in redis.ts.)
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { findProgram, startDaemon, stopChild } from './daemon.js';
-import { tempDir } from './paths.js';
-import type { RunningRedis } from './redis.js';
 
 /** This file's neighbour, run the way this file runs: TypeScript through tsx, or compiled JavaScript. */
 const nodeEntry = (): { script: string; execArgv: string[] } => {
@@ -47,52 +43,6 @@ export const spawnNode = (address: string, name: string, lease?: { name: string;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
       await exited;
-    },
-  };
-};
-
-const answersPing = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    let reply = '';
-    socket.setTimeout(1000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => {
-      reply += chunk.toString('utf8');
-      if (!reply.includes('\r\n')) return;
-      socket.destroy();
-      resolve(reply.startsWith('+PONG'));
-    });
-    socket.once('error', () => resolve(false));
-  });
-
-/** A fresh, empty redis-server on `port` (that of a server that was killed), ready for commands. */
-export const startRedisOn = async (port: number): Promise<RunningRedis> => {
-  const program = findProgram('/usr/bin/redis-server', 'redis-server');
-  const dir = tempDir('signpost-redis-');
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir.path];
-  const child = await startDaemon('redis-server', program, args, port, dir.remove);
-  const deadline = Date.now() + 10_000;
-  while (!(await answersPing(port))) {
-    if (Date.now() > deadline) {
-      await stopChild(child);
-      dir.remove();
-      throw new Error(`redis-server on port ${port} did not answer PING within 10 s`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    port,
-    address: `127.0.0.1:${port}`,
-    stop: async () => {
-      await stopChild(child);
-      dir.remove();
-    },
-    kill: () => {
-      child.kill('SIGKILL');
     },
   };
 };

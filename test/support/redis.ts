@@ -36,11 +36,14 @@ const answersPing = (port: number): Promise<boolean> =>
     socket.once('error', () => resolve(false));
   });
 
-/** Runs redis-server with the arguments `args` gives for its port and directory, and waits until it answers PING. */
-const run = async (name: string, args: (port: number, dir: string) => string[]): Promise<RunningRedis> => {
+/**
+ * Runs redis-server with the arguments `args` gives for its port and directory, and waits until it answers PING.
+ * On `at`, a port given (that of a server killed earlier), else a free one.
+ */
+const run = async (name: string, args: (port: number, dir: string) => string[], at?: number): Promise<RunningRedis> => {
   const redisServer = findProgram('/usr/bin/redis-server', 'redis-server');
   const dir = tempDir('signpost-redis-');
-  const port = await freePort();
+  const port = at ?? (await freePort());
   const child = await startDaemon(name, redisServer, args(port, dir.path), port, dir.remove);
   const deadline = Date.now() + 10_000;
   while (!(await answersPing(port))) {
@@ -64,8 +67,12 @@ const run = async (name: string, args: (port: number, dir: string) => string[]):
   };
 };
 
-export const startRedis = (): Promise<RunningRedis> =>
-  run('redis-server', (port, dir) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]);
+const serverArgs = (port: number, dir: string): string[] => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+
+export const startRedis = (): Promise<RunningRedis> => run('redis-server', serverArgs);
+
+/** A fresh, empty redis-server on `port` (that of a server that was killed), ready for commands. */
+export const startRedisOn = (port: number): Promise<RunningRedis> => run('redis-server', serverArgs, port);
 
 /** A Redis Sentinel (the same program in sentinel mode) watching the server on `masterPort` as master `name`. */
 export const startSentinel = (name: string, masterPort: number): Promise<RunningRedis> =>
